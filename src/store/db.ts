@@ -1,0 +1,96 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import type { Logger } from "drizzle-orm/logger";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { applyMigrations, type MigrationTarget } from "./migrations/migrate.ts";
+import { loadPgliteAssets } from "./pglite-assets.ts";
+import * as schema from "./schema.ts";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  readonly kind: "postgres" | "pglite";
+  readonly db: Db;
+  /** Queries issued through drizzle since start: tests use it to prove a path issues none. */
+  readonly stats: { queries: number };
+  migrate(): Promise<{ applied: string[] }>;
+  /** Rejects within timeoutMs when the database cannot answer. */
+  ping(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function countingLogger(stats: { queries: number }): Logger {
+  return { logQuery: () => void stats.queries++ };
+}
+
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface PostgresOptions {
+  /** Connection pool size (default 10). */
+  max?: number;
+}
+
+export function connectPostgres(url: string, options: PostgresOptions = {}): Database {
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    idle_timeout: 30,
+    connect_timeout: 5,
+    // Migrations emit "already exists, skipping" notices; they are noise, not news.
+    onnotice: () => {},
+    connection: { application_name: "relayna-gateway" },
+  });
+  const stats = { queries: 0 };
+  const db = drizzlePostgres(client, { schema, logger: countingLogger(stats) }) as unknown as Db;
+  const target: MigrationTarget = {
+    transaction: (fn) =>
+      client.begin((tx) =>
+        fn({
+          query: async (text, params = []) => [...(await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[]))],
+          exec: async (text) => void (await tx.unsafe(text)),
+        }),
+      ) as Promise<never>,
+  };
+  return {
+    kind: "postgres",
+    db,
+    stats,
+    migrate: () => applyMigrations(target),
+    ping: async (timeoutMs) => void (await withTimeout(client`select 1`.execute(), timeoutMs, "postgres ping")),
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** Embedded PostgreSQL (PGlite) persisted under dataDir; `memory://` keeps it in memory. */
+export async function openPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir, await loadPgliteAssets());
+  const stats = { queries: 0 };
+  const db = drizzlePglite(client, { schema, logger: countingLogger(stats) }) as unknown as Db;
+  const target: MigrationTarget = {
+    transaction: (fn) =>
+      client.transaction((tx) =>
+        fn({
+          query: async (text, params) => (await tx.query<Record<string, unknown>>(text, params)).rows,
+          exec: async (text) => void (await tx.exec(text)),
+        }),
+      ),
+  };
+  return {
+    kind: "pglite",
+    db,
+    stats,
+    migrate: () => applyMigrations(target),
+    ping: async (timeoutMs) => void (await withTimeout(client.query("select 1"), timeoutMs, "pglite ping")),
+    close: () => client.close(),
+  };
+}
