@@ -1,0 +1,202 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import type { Command, Redis } from "ioredis";
+import { createRedisClient, pingRedis } from "../redis.ts";
+import { T0, describeCountersContract } from "./counters.contract.ts";
+import { createMemoryCounters } from "./memory-counters.ts";
+import { createRedisCounters } from "./redis-counters.ts";
+import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation } from "./types.ts";
+
+const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const filePrefix = `test:${crypto.randomUUID()}:`;
+const client = createRedisClient(url);
+const reachable = await pingRedis(client, 2_000).then(
+  () => true,
+  () => false,
+);
+if (!reachable && !process.env.CI) {
+  console.warn("⚠️  SKIPPING redis-counters.int.test.ts: Redis unreachable at TEST_REDIS_URL (CI=1 fails instead)");
+}
+
+async function deleteKeys(pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    if (keys.length > 0) await client.unlink(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+afterAll(async () => {
+  if (reachable) await deleteKeys(`${filePrefix}*`);
+  client.disconnect();
+});
+
+/** Every command this client sends, as ioredis finally wrote it (eval vs evalsha). */
+function recordCommands(redis: Redis): { sent: Command[]; stop: () => void } {
+  const sent: Command[] = [];
+  const original = redis.sendCommand;
+  redis.sendCommand = function (this: Redis, command: Command, ...rest: unknown[]) {
+    sent.push(command);
+    return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof redis.sendCommand;
+  return { sent, stop: () => void (redis.sendCommand = original) };
+}
+
+const request = (over: Partial<AdmitRequest>): AdmitRequest => ({
+  keyId: "k",
+  reservationId: crypto.randomUUID(),
+  rpmLimit: 100,
+  tpmLimit: 10_000,
+  estimatedTokens: 100,
+  dailyBudgetMicroUsd: 1_000_000,
+  monthlyBudgetMicroUsd: 10_000_000,
+  estimatedCostMicroUsd: 1_000,
+  nowMs: T0,
+  ...over,
+});
+
+describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
+  let stores = 0;
+  describeCountersContract("redis", async () => {
+    const prefix = `${filePrefix}${++stores}:`;
+    return { store: createRedisCounters(client, { prefix }), cleanup: () => deleteKeys(`${prefix}*`) };
+  });
+
+  test("admit and settle are one round trip each; the script is sent once, then by sha", async () => {
+    const redis = createRedisClient(url);
+    await pingRedis(redis, 2_000);
+    const store = createRedisCounters(redis, { prefix: `${filePrefix}trips:` });
+    const { sent, stop } = recordCommands(redis);
+    try {
+      const first = await store.admit(request({}));
+      expect(sent.map((c) => c.name)).toEqual(["eval"]);
+      for (let i = 1; i <= 5; i++) {
+        const verdict = await store.admit(request({ nowMs: T0 + i }));
+        expect(sent.length).toBe(1 + i);
+        if (!verdict.ok) throw new Error("expected admission");
+      }
+      expect(sent.slice(1).every((c) => c.name === "evalsha")).toBe(true);
+      if (!first.ok) throw new Error("expected admission");
+      await store.settle(first.reservation, { tokens: 50, costMicroUsd: 500 }, T0 + 10);
+      expect(sent.length).toBe(7);
+    } finally {
+      stop();
+      redis.disconnect();
+    }
+  });
+
+  test("every key sits under the prefix with a {keyId} hash tag and a TTL (except the marker)", async () => {
+    const prefix = `${filePrefix}layout:`;
+    const store = createRedisCounters(client, { prefix });
+    const verdict = await store.admit(request({ keyId: "key-a" }));
+    if (!verdict.ok) throw new Error("expected admission");
+    await store.settle(verdict.reservation, { tokens: 10, costMicroUsd: 700 }, T0 + 5);
+    await store.admit(request({ keyId: "key-a", nowMs: T0 + 6 }));
+    await store.setMarker("m");
+    const [, keys] = await client.scan("0", "MATCH", `${prefix}*`, "COUNT", 1_000);
+    expect(keys.sort()).toEqual(
+      [
+        `${prefix}marker`,
+        `${prefix}{key-a}:res`,
+        `${prefix}{key-a}:res:exp`,
+        `${prefix}{key-a}:rl:${T0}`,
+        `${prefix}{key-a}:spent:d:2030-01-15`,
+        `${prefix}{key-a}:spent:m:2030-01`,
+      ].sort(),
+    );
+    for (const key of keys) {
+      const ttl = await client.pttl(key);
+      if (key.endsWith("marker")) expect(ttl).toBe(-1);
+      else expect(ttl).toBeGreaterThan(0);
+    }
+    expect(Number(await client.pttl(`${prefix}{key-a}:rl:${T0}`))).toBeLessThanOrEqual(2 * 60_000 + 5_000);
+    expect(await client.get(`${prefix}{key-a}:spent:d:2030-01-15`)).toBe("700");
+  });
+
+  test("200 admits over 4 connections against a budget of 10 estimates: at most 11 pass", async () => {
+    const prefix = `${filePrefix}multi:`;
+    const clients = Array.from({ length: 4 }, () => createRedisClient(url));
+    try {
+      await Promise.all(clients.map((c) => pingRedis(c, 2_000)));
+      const stores = clients.map((c) => createRedisCounters(c, { prefix }));
+      // 10.5 estimates: the 11th admit sees 10 000 < 10 500 and may cross; the 12th may not
+      const budget = { rpmLimit: null, tpmLimit: null, monthlyBudgetMicroUsd: null, dailyBudgetMicroUsd: 10_500 };
+      const verdicts = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          stores[i % 4]!.admit(request({ ...budget, estimatedCostMicroUsd: 1_000 })),
+        ),
+      );
+      expect(verdicts.filter((v) => v.ok).length).toBe(11);
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  });
+
+  test("the Lua script and the memory twin decide identically on a random workload", async () => {
+    const stores: CountersStore[] = [
+      createMemoryCounters(),
+      createRedisCounters(client, { prefix: `${filePrefix}parity:` }),
+    ];
+    let seed = 42;
+    const rand = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    const open: Reservation[][] = [[], []];
+    let now = T0 + 55_000;
+    for (let step = 0; step < 400; step++) {
+      now += rand(3) === 0 ? rand(20_000) : rand(500);
+      const action = rand(10);
+      if (action < 7 || open[0]!.length === 0) {
+        const req = request({
+          keyId: `k${rand(3)}`,
+          rpmLimit: [null, 3, 20][rand(3)]!,
+          tpmLimit: [null, 500, 3_000][rand(3)]!,
+          estimatedTokens: rand(600),
+          dailyBudgetMicroUsd: [null, 5_000, 50_000][rand(3)]!,
+          monthlyBudgetMicroUsd: [null, 30_000][rand(2)]!,
+          estimatedCostMicroUsd: rand(2_000),
+          nowMs: now,
+        });
+        const verdicts: AdmitVerdict[] = await Promise.all(stores.map((s) => s.admit(req)));
+        expect(verdicts[1]).toEqual(verdicts[0]!);
+        verdicts.forEach((v, i) => v.ok && open[i]!.push(v.reservation));
+      } else {
+        const at = rand(open[0]!.length);
+        const actual = { tokens: rand(800), costMicroUsd: rand(3_000) };
+        const settle = action < 9;
+        await Promise.all(
+          stores.map((s, i) => {
+            const [res] = open[i]!.splice(at, 1);
+            return settle ? s.settle(res!, actual, now) : s.release(res!, now);
+          }),
+        );
+      }
+    }
+    for (const keyId of ["k0", "k1", "k2"]) {
+      const spends = await Promise.all(stores.map((s) => s.spend(keyId, "2030-01-15", "2030-01", now)));
+      expect(spends[1]).toEqual(spends[0]!);
+    }
+  });
+
+  test("a prefix with braces is refused", () => {
+    expect(() => createRedisCounters(client, { prefix: "x{y}:" })).toThrow();
+  });
+});
+
+describe("redis counters against a closed port", () => {
+  test("ping and admit reject fast instead of hanging", async () => {
+    const errors: Error[] = [];
+    const down = createRedisClient("redis://127.0.0.1:6399", { onError: (err) => errors.push(err) });
+    const store = createRedisCounters(down, { prefix: `${filePrefix}down:` });
+    try {
+      const started = performance.now();
+      await expect(store.ping()).rejects.toThrow();
+      expect(performance.now() - started).toBeLessThan(1_500);
+      const admitStarted = performance.now();
+      await expect(store.admit(request({}))).rejects.toThrow();
+      expect(performance.now() - admitStarted).toBeLessThan(500);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((err) => !err.message.includes("redis://"))).toBe(true);
+    } finally {
+      down.disconnect();
+    }
+  });
+});

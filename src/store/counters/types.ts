@@ -1,0 +1,79 @@
+/**
+ * Per-key limit counters: RPM / TPM over a rolling minute and daily / monthly USD budgets,
+ * all checked and reserved atomically (one Redis round trip per admit).
+ *
+ * Rate math lives in core/limits.ts (sliding-window counter, worst-case overshoot documented
+ * there: no calendar minute above the limit, any W ms span ≤ limit + ceil(limit × W / 60 s),
+ * so 2 × limit for a full rolling minute in the adversarial case).
+ * Budgets: deny when spent + live reservations ≥ budget, else reserve the estimate; so any
+ * number of concurrent admits overshoot by at most one estimate (plus actuals above their
+ * estimates). Money is integer micro-USD everywhere.
+ */
+import type { DenyReason } from "../../core/limits.ts";
+
+export interface AdmitRequest {
+  keyId: string;
+  /** Unique per request; settle / release are idempotent on it. */
+  reservationId: string;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  estimatedTokens: number;
+  dailyBudgetMicroUsd: number | null;
+  monthlyBudgetMicroUsd: number | null;
+  estimatedCostMicroUsd: number;
+  nowMs: number;
+}
+
+export type AdmitVerdict =
+  | { ok: true; reservation: Reservation }
+  | { ok: false; reason: DenyReason; retryAfterMs: number };
+
+export interface Reservation {
+  keyId: string;
+  reservationId: string;
+  /** The minute bucket the estimated tokens went to; settle reconciles there. */
+  windowStartMs: number;
+  tokens: number;
+  costMicroUsd: number;
+  /** UTC `YYYY-MM-DD` / `YYYY-MM` of the admit: the cost counts against these. */
+  day: string;
+  month: string;
+}
+
+export interface SpendRow {
+  keyId: string;
+  day: string;
+  month: string;
+  dailyMicroUsd: number;
+  monthlyMicroUsd: number;
+}
+
+export interface CountersStore {
+  readonly kind: "redis" | "memory";
+  /** Check every limit, then reserve 1 request + the estimates; nothing is recorded on deny. */
+  admit(req: AdmitRequest): Promise<AdmitVerdict>;
+  /**
+   * Replace the estimate with the actual: the token difference goes back to (or is added to)
+   * the reservation's bucket while it still exists, the cost moves from reserved to spent.
+   * A no-op when the reservation was already settled, released or purged after expiry
+   * (> 1 h: the ledger rebuild then restores the spend).
+   */
+  settle(res: Reservation, actual: { tokens: number; costMicroUsd: number }, nowMs: number): Promise<void>;
+  /** The request failed: give back its tokens and cost; it still counts for RPM. Idempotent. */
+  release(res: Reservation, nowMs: number): Promise<void>;
+  /** Spent + reservations still live at nowMs (default: the wall clock). */
+  spend(
+    keyId: string,
+    day: string,
+    month: string,
+    nowMs?: number,
+  ): Promise<{ dailyMicroUsd: number; monthlyMicroUsd: number }>;
+  /** Rebuild from the ledger: set the SPENT totals; live reservations are untouched. */
+  seedSpend(rows: SpendRow[]): Promise<void>;
+  /** A value that disappears with the data, so callers notice a flushed / restarted Redis. */
+  getMarker(): Promise<string | null>;
+  setMarker(value: string): Promise<void>;
+  ping(): Promise<void>;
+  /** Releases what the store itself owns; a Redis client passed in stays the caller's to quit. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+import { Redis } from "ioredis";
+
+export interface RedisClientOptions {
+  /** Not supported: the counters prefix their own keys (and their Lua keys) explicitly. */
+  keyPrefix?: never;
+  /** Connection errors, forwarded as they come (reconnects keep going meanwhile). */
+  onError?: (err: Error) => void;
+  /** A command without a reply after this long fails (default 1000 ms). */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * A client that lets the gateway start and keep serving while Redis is down: it connects in
+ * the background, reconnects forever with capped backoff, and commands fail fast instead of
+ * queueing (no offline queue, one retry, a command timeout). Callers turn those failures
+ * into 503s for keys that need limits. The URL is never logged: it may carry a password.
+ */
+export function createRedisClient(url: string, opts: RedisClientOptions = {}): Redis {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    commandTimeout: opts.commandTimeoutMs ?? 1_000,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    // A script that timed out may already have run: never send it a second time.
+    autoResendUnfulfilledCommands: false,
+  });
+  // Without a listener ioredis prints every connection error itself.
+  client.on("error", (err: Error) => opts.onError?.(err));
+  client.connect().catch(() => {});
+  return client;
+}
+
+/**
+ * Resolves once Redis answers PING; rejects within timeoutMs otherwise. While the client is
+ * still (re)connecting it waits for the connection rather than failing at once, so a
+ * readiness check right after startup does not report a false outage.
+ */
+export async function pingRedis(client: Redis, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onReady: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const ping = (async () => {
+    if (client.status === "end") throw new Error("redis client is closed");
+    if (client.status !== "ready") {
+      await new Promise<void>((resolve) => {
+        onReady = resolve;
+        client.once("ready", resolve);
+      });
+    }
+    await client.ping();
+  })();
+  try {
+    await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+    if (onReady) client.off("ready", onReady);
+    ping.catch(() => {});
+  }
+}
