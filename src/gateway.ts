@@ -1,0 +1,135 @@
+import type { Server } from "bun";
+import type { Hono } from "hono";
+import type { DestinationStream } from "pino";
+import { formatBindAddress } from "./config/bind-address.ts";
+import type { GatewayConfig } from "./config/config.ts";
+import { createControlApp } from "./control/app.ts";
+import type { AppEnv } from "./http/app-env.ts";
+import { createLoggers, type GatewayLoggers } from "./http/logger.ts";
+import { createHttpMetrics } from "./http/metrics.ts";
+import { drain, listen } from "./http/serve.ts";
+import { createProxyApp } from "./proxy/app.ts";
+import { openCounters } from "./store/counters/open.ts";
+import type { CountersStore } from "./store/counters/types.ts";
+import { connectPostgres, openPglite, type Database } from "./store/db.ts";
+import { createOperatorTokens } from "./store/repos/operator-tokens.ts";
+
+export interface GatewayOptions {
+  /** Where JSON logs go (default stdout). */
+  logDestination?: DestinationStream;
+  /** Prints the one-time operator token line (default: stdout). */
+  printToken?: (line: string) => void;
+  /** Prefix of every Redis key this gateway writes. */
+  redisKeyPrefix?: string;
+  extraProxyRoutes?: (app: Hono<AppEnv>) => void;
+}
+
+export interface Gateway {
+  config: GatewayConfig;
+  loggers: GatewayLoggers;
+  database: Database;
+  counters: CountersStore;
+  proxyUrl: string;
+  controlUrl: string;
+  /** Writes the operator tokens' in-memory last-use times now (also runs every 30 s). */
+  flushLastUsed(): Promise<void>;
+  /** Graceful stop (contract 1.2); resolves once everything is flushed and closed. */
+  shutdown(): Promise<{ drained: boolean }>;
+}
+
+const READINESS_TIMEOUT_MS = 1000;
+const LAST_USED_FLUSH_MS = 30_000;
+
+function urlOf(server: Server<undefined>): string {
+  return `http://${formatBindAddress({ hostname: server.hostname ?? "127.0.0.1", port: server.port ?? 0 })}`;
+}
+
+async function openDatabase(config: GatewayConfig): Promise<Database> {
+  return config.databaseUrl ? connectPostgres(config.databaseUrl) : openPglite(config.dataDir);
+}
+
+/**
+ * Composition root (contract 1.2): config → logs → database + migrations → operator token →
+ * counters (Redis, lazy) → both listeners. Any failure before the listeners are bound aborts.
+ */
+export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const loggers = createLoggers({
+    levels: config.logLevels,
+    destination: options.logDestination,
+    knownSecrets: [
+      config.litellm?.serviceKey,
+      config.directOpenai?.serviceKey,
+      config.studio.token,
+      config.workerToken,
+      config.adminToken,
+    ],
+  });
+  const log = loggers.gateway;
+  if (!config.databaseUrl || !config.redisUrl) {
+    log.warn(
+      { postgres: config.databaseUrl ? "external" : "embedded", redis: config.redisUrl ? "external" : "in-memory" },
+      "embedded mode: state lives in this process and its data directory; run one replica only",
+    );
+  }
+
+  const database = await openDatabase(config);
+  const cleanup: (() => Promise<unknown>)[] = [() => database.close()];
+  try {
+    const { applied } = await database.migrate();
+    log.info({ applied, database: database.kind }, "migrations applied");
+
+    const operatorTokens = createOperatorTokens(database.db);
+    const { created, generated } = await operatorTokens.bootstrap(config.adminToken);
+    if (generated) (options.printToken ?? ((line) => process.stdout.write(`${line}\n`)))(`Relayna Gateway operator token: ${generated}`);
+    else if (created) log.info("operator token seeded from GATEWAY_ADMIN_TOKEN");
+
+    const counters = openCounters(config.redisUrl, options.redisKeyPrefix ?? config.redisKeyPrefix, log);
+    cleanup.unshift(() => counters.close());
+
+    const metrics = createHttpMetrics();
+    const readiness = {
+      postgres: () => database.ping(READINESS_TIMEOUT_MS),
+      redis: () => counters.ping(),
+    };
+    const proxyApp = createProxyApp({ logger: loggers.proxy, metrics, extraRoutes: options.extraProxyRoutes });
+    const controlApp = createControlApp({ logger: loggers.api, metrics, readiness, operatorTokens });
+
+    const proxy = listen(proxyApp.fetch, config.proxyBind, { idleTimeoutSeconds: 255 });
+    cleanup.unshift(() => proxy.stop(true));
+    const control = listen(controlApp.fetch, config.controlBind, { idleTimeoutSeconds: 60 });
+    log.info({ listener: "proxy", address: formatBindAddress(config.proxyBind), port: proxy.port }, "proxy listening");
+    log.info({ listener: "control", address: formatBindAddress(config.controlBind), port: control.port }, "control listening");
+
+    const flusher = setInterval(() => {
+      operatorTokens.flushLastUsed().catch((err) => log.warn({ err }, "operator token last-use flush failed"));
+    }, LAST_USED_FLUSH_MS);
+    flusher.unref();
+
+    let stopping: Promise<{ drained: boolean }> | null = null;
+    const shutdown = () =>
+      (stopping ??= (async () => {
+        log.info({ grace_ms: config.shutdownGraceMs }, "shutting down: draining in-flight requests");
+        const drained = await drain([proxy, control], config.shutdownGraceMs);
+        clearInterval(flusher);
+        await operatorTokens.flushLastUsed().catch((err) => log.warn({ err }, "operator token last-use flush failed"));
+        await counters.close();
+        await database.close();
+        log.info({ drained }, "stopped");
+        return { drained };
+      })());
+
+    return {
+      config,
+      loggers,
+      database,
+      counters,
+      proxyUrl: urlOf(proxy),
+      controlUrl: urlOf(control),
+      flushLastUsed: () => operatorTokens.flushLastUsed(),
+      shutdown,
+    };
+  } catch (err) {
+    for (const close of cleanup) await close().catch(() => {});
+    throw err;
+  }
+}
