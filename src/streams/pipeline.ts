@@ -1,0 +1,57 @@
+import { createSseDecoder } from "./sse-decode.ts";
+import { createSseEncoder } from "./sse-encode.ts";
+import type { SseFrame } from "./sse-frame.ts";
+import { createUsageTap, type StreamOutcome, type UsageTapOptions } from "./usage-tap.ts";
+
+export interface SsePipelineOptions extends UsageTapOptions {
+  /** Frame transforms between decoding and the usage tap (during-call guardrails), in order. */
+  transforms?: readonly TransformStream<SseFrame, SseFrame>[];
+}
+
+export interface SsePipeline {
+  /** The client's response body. */
+  body: ReadableStream<Uint8Array>;
+  outcome: Promise<StreamOutcome>;
+}
+
+/**
+ * upstream bytes → decode → transforms → usage tap → encode → `body`. Each frame is forwarded as
+ * soon as its blank line arrives. `body` is a thin pull-through wrapper (no buffering of its own)
+ * that owns the two ends the tap cannot tell apart by itself:
+ *
+ * - the client cancels `body` ⇒ outcome `client_aborted`, then the cancel runs back up the
+ *   `pipeThrough` chain to the upstream stream, which aborts the gateway's fetch to it;
+ * - the upstream (or a transform) errors ⇒ outcome `upstream_error`, and `body` is *closed*, not
+ *   errored: the client gets every frame that arrived and a cleanly ended, truncated stream (its
+ *   SDK reports the missing [DONE] / response.completed) instead of a reset connection.
+ */
+export function createSsePipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
+  const tap = createUsageTap(options);
+  let frames = upstream.pipeThrough(createSseDecoder());
+  for (const transform of options.transforms ?? []) frames = frames.pipeThrough(transform);
+  const reader = frames.pipeThrough(tap.stream).pipeThrough(createSseEncoder()).getReader();
+  let cancelled = false;
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (cancelled) return;
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch {
+          tap.end("upstream_error");
+          if (!cancelled) controller.close();
+        }
+      },
+      cancel(reason) {
+        cancelled = true;
+        tap.end("client_aborted");
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, outcome: tap.outcome };
+}

@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { SseFrame } from "./sse-frame.ts";
+import { bytesOf, textOf } from "./stream-test-helpers.ts";
+
+const frame = (text: string) => new SseFrame(bytesOf(text));
+
+describe("SseFrame fields", () => {
+  test.each([
+    ["one data line", "data: hello\n\n", undefined, "hello"],
+    ["no space after the colon", "data:hello\n\n", undefined, "hello"],
+    ["only one leading space is stripped", "data:  two\n\n", undefined, " two"],
+    ["multi-line data joined by \\n", "data: a\ndata: b\ndata:\ndata: c\n\n", undefined, "a\nb\n\nc"],
+    ["event name", "event: response.completed\ndata: {}\n\n", "response.completed", "{}"],
+    ["last event field wins", "event: a\nevent: b\ndata: x\n\n", "b", "x"],
+    ["comments ignored", ": keep-alive\ndata: x\n: more\n\n", undefined, "x"],
+    ["comment-only frame", ": ping\n\n", undefined, ""],
+    ["id and retry ignored", "id: 7\nretry: 100\ndata: x\n\n", undefined, "x"],
+    ["field without colon", "data\ndata: x\n\n", undefined, "\nx"],
+    ["colon inside the value", "data: a: b\n\n", undefined, "a: b"],
+    ["CRLF line endings", "event: e\r\ndata: a\r\ndata: b\r\n\r\n", "e", "a\nb"],
+    ["CR line endings", "event: e\rdata: a\rdata: b\r\r", "e", "a\nb"],
+    ["unterminated trailing frame", "data: tail", undefined, "tail"],
+    ["multi-byte UTF-8", "data: héllo 🌍\n\n", undefined, "héllo 🌍"],
+    ["blank-line-only frame", "\n", undefined, ""],
+  ])("%s", (_name, text, event, data) => {
+    const parsed = frame(text);
+    expect(parsed.event).toBe(event);
+    expect(parsed.data).toBe(data);
+  });
+});
+
+describe("SseFrame bytes", () => {
+  test("unmodified frames return their raw bytes, the same object", () => {
+    const raw = bytesOf("event: e\r\ndata:x\r\n: c\r\n\r\n");
+    const parsed = new SseFrame(raw);
+    expect(parsed.data).toBe("x");
+    expect(parsed.raw).toBe(raw);
+    expect(parsed.toBytes()).toBe(raw);
+  });
+
+  test("replaceData drops the raw bytes and re-serialises event and data lines", () => {
+    const parsed = frame("event: message\nid: 1\ndata: old\n\n");
+    parsed.replaceData("new\nlines\r\nhere");
+    expect(parsed.raw).toBeNull();
+    expect(parsed.data).toBe("new\nlines\r\nhere");
+    expect(textOf(parsed.toBytes())).toBe("event: message\ndata: new\ndata: lines\ndata: here\n\n");
+  });
+
+  test("replaceData without an event field writes data lines only", () => {
+    const parsed = frame("data: {\"a\":1}\n\n");
+    parsed.replaceData('{"a":2}');
+    expect(textOf(parsed.toBytes())).toBe('data: {"a":2}\n\n');
+    parsed.replaceData("");
+    expect(textOf(parsed.toBytes())).toBe("data: \n\n");
+  });
+
+  test("fromData builds a modified frame", () => {
+    const built = SseFrame.fromData("x\ny", "ping");
+    expect(built.raw).toBeNull();
+    expect(built.event).toBe("ping");
+    expect(textOf(built.toBytes())).toBe("event: ping\ndata: x\ndata: y\n\n");
+    expect(textOf(SseFrame.fromData("[DONE]").toBytes())).toBe("data: [DONE]\n\n");
+  });
+});

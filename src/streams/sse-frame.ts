@@ -1,0 +1,85 @@
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/**
+ * One SSE event as the exact bytes it arrived in, terminating blank line included. `event` and
+ * `data` are parsed only when asked for, so frames nobody inspects cost one object and a
+ * subarray; unmodified frames are forwarded byte-for-byte, never re-serialised.
+ */
+export class SseFrame {
+  #raw: Uint8Array | null;
+  #encoded: Uint8Array | null = null;
+  #parsed = false;
+  #event: string | undefined;
+  #data = "";
+
+  constructor(raw: Uint8Array) {
+    this.#raw = raw;
+  }
+
+  /** A new frame (e.g. injected by a transform); it counts as modified. */
+  static fromData(data: string, event?: string): SseFrame {
+    const frame = new SseFrame(new Uint8Array(0));
+    frame.#parsed = true;
+    frame.#event = event;
+    frame.replaceData(data);
+    return frame;
+  }
+
+  /** The bytes as received; null once `replaceData` changed the frame. */
+  get raw(): Uint8Array | null {
+    return this.#raw;
+  }
+
+  /** The `event:` field (the last one wins), or undefined when the frame has none. */
+  get event(): string | undefined {
+    this.#parse();
+    return this.#event;
+  }
+
+  /** The `data:` lines joined by "\n" ("" when the frame has none, e.g. a comment-only frame). */
+  get data(): string {
+    this.#parse();
+    return this.#data;
+  }
+
+  /** Replace the payload; the frame is re-serialised from `event` and `data` from now on. */
+  replaceData(newData: string): void {
+    this.#parse();
+    this.#data = newData;
+    this.#raw = null;
+    this.#encoded = null;
+  }
+
+  /**
+   * Wire bytes: the raw bytes when unmodified; otherwise an `event:` line (if any), one `data:`
+   * line per line of data and a blank line. `id:`, `retry:` and comment lines of a modified frame
+   * are not kept.
+   */
+  toBytes(): Uint8Array {
+    if (this.#raw) return this.#raw;
+    if (!this.#encoded) {
+      const head = this.#event === undefined ? "" : `event: ${this.#event}\n`;
+      const lines = this.#data.split(LINE_BREAK).map((line) => `data: ${line}\n`);
+      this.#encoded = encoder.encode(`${head}${lines.join("")}\n`);
+    }
+    return this.#encoded;
+  }
+
+  #parse(): void {
+    if (this.#parsed || !this.#raw) return;
+    this.#parsed = true;
+    const data: string[] = [];
+    for (const line of decoder.decode(this.#raw).split(LINE_BREAK)) {
+      if (line === "" || line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "data") data.push(value);
+      else if (field === "event") this.#event = value;
+    }
+    this.#data = data.join("\n");
+  }
+}
