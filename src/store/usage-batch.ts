@@ -1,0 +1,124 @@
+/**
+ * Writing one batch of usage rows: which errors mean "bad row" (drop it) rather than "database
+ * unavailable" (retry), isolating bad rows by halving, and skipping rows already in the table
+ * when a write is repeated (a retry whose first INSERT may have committed, a spill replay).
+ */
+import { and, gte, inArray, lte } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import { usageEvents } from "./schema.ts";
+
+type Row = typeof usageEvents.$inferInsert;
+
+const SQLSTATE_BAD_ROW = /^2[23][0-9A-Z]{3}$/;
+
+function errorChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = err; e && chain.length < 6; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+function field(chain: unknown[], name: string): string | undefined {
+  for (const e of chain) {
+    const value = (e as Record<string, unknown>)[name];
+    if (typeof value === "string") return value;
+  }
+  return undefined;
+}
+
+/**
+ * A row PostgreSQL will never accept: data exception (22xxx), integrity violation (23xxx), or a
+ * value the driver cannot even serialize. Anything else (connection refused, server shutting
+ * down, a missing table before migrations) is worth retrying.
+ */
+export function isBadRowError(err: unknown): boolean {
+  const chain = errorChain(err);
+  const code = field(chain, "code");
+  if (code !== undefined) return SQLSTATE_BAD_ROW.test(code);
+  return chain.some((e) => e instanceof TypeError || e instanceof RangeError);
+}
+
+/** Loggable facts of a write error: never drizzle's wrapper message or `detail`, which hold row values. */
+export function describeWriteError(err: unknown): { code?: string; constraint?: string; error: string } {
+  const chain = errorChain(err);
+  const message = String((chain.at(-1) as { message?: unknown } | undefined)?.message ?? err);
+  return {
+    code: field(chain, "code"),
+    constraint: field(chain, "constraint_name") ?? field(chain, "constraint"),
+    error: message.startsWith("Failed query") ? "query failed" : message.slice(0, 300),
+  };
+}
+
+type KeyFields = Pick<Row, "requestId" | "createdAt" | "keyId" | "route" | "statusCode" | "latencyMs">;
+
+/** Request ids may come from clients, so a row is identified by more than its request id. */
+const rowKey = (r: KeyFields) =>
+  [r.requestId, new Date(r.createdAt ?? 0).getTime(), r.keyId ?? "", r.route, r.statusCode, r.latencyMs ?? 0].join("\0");
+
+/** Indexes of the rows of batch not already in the table. */
+async function findMissing(db: Db, batch: Row[]): Promise<number[]> {
+  const c = usageEvents;
+  const at = batch.map((r) => new Date(r.createdAt ?? 0).getTime()).filter(Number.isFinite);
+  const ids = inArray(c.requestId, [...new Set(batch.map((r) => r.requestId))]);
+  const range = at.length > 0 && [gte(c.createdAt, new Date(Math.min(...at))), lte(c.createdAt, new Date(Math.max(...at)))];
+  const found = await db
+    .select({
+      requestId: c.requestId,
+      createdAt: c.createdAt,
+      keyId: c.keyId,
+      route: c.route,
+      statusCode: c.statusCode,
+      latencyMs: c.latencyMs,
+    })
+    .from(c)
+    .where(range ? and(ids, ...range) : ids);
+  const present = new Set(found.map(rowKey));
+  return batch.flatMap((row, i) => (present.has(rowKey(row)) ? [] : [i]));
+}
+
+export interface BatchWriteResult {
+  /** Leading rows of the batch that are finished: written, already present, or dropped as bad. */
+  done: number;
+  written: number;
+  /** INSERT statements that succeeded. */
+  inserts: number;
+  /** Rows dropped as bad, and the error of the last one. */
+  bad: number;
+  badError?: unknown;
+  /** The retryable error the write stopped at: rows from `done` on are still to be written. */
+  error?: unknown;
+}
+
+/**
+ * Writes batch in order with multi-row INSERTs. A bad-row error halves the failing segment until
+ * single rows are left (about 2·log2(n) extra statements per bad row); a retryable error stops.
+ */
+export async function writeUsageBatch(db: Db, batch: Row[], dedupe: boolean): Promise<BatchWriteResult> {
+  const result: BatchWriteResult = { done: 0, written: 0, inserts: 0, bad: 0 };
+  let fresh = batch.map((_, i) => i);
+  if (dedupe && batch.length > 0) {
+    try {
+      fresh = await findMissing(db, batch);
+    } catch (error) {
+      if (!isBadRowError(error)) return { ...result, error };
+    }
+  }
+  const segments: [number, number][] = [[0, fresh.length]];
+  let finished = 0; // into fresh
+  while (segments.length > 0) {
+    const [start, end] = segments.shift()!;
+    try {
+      if (end > start) {
+        await db.insert(usageEvents).values(fresh.slice(start, end).map((i) => batch[i]!));
+        result.written += end - start;
+        result.inserts++;
+      }
+      finished = end;
+    } catch (error) {
+      if (!isBadRowError(error)) return { ...result, done: fresh[finished] ?? batch.length, error };
+      const middle = (start + end) >> 1;
+      if (end - start > 1) segments.unshift([start, middle], [middle, end]);
+      else [result.bad, result.badError, finished] = [result.bad + 1, error, end];
+    }
+  }
+  return { ...result, done: batch.length };
+}
