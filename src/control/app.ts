@@ -1,8 +1,14 @@
 import type { Logger } from "pino";
 import { createBaseApp } from "../http/app.ts";
 import type { HttpMetrics } from "../http/metrics.ts";
+import type { Invalidate } from "../store/cache/invalidation.ts";
+import type { Db } from "../store/db.ts";
 import type { OperatorTokens } from "../store/repos/operator-tokens.ts";
+import { createKeyRoutes } from "./admin/keys.ts";
+import { createOpenaiRouteRoutes } from "./admin/openai-routes.ts";
 import { createOperatorTokenRoutes } from "./admin/operator-token.ts";
+import { createProjectRoutes } from "./admin/projects.ts";
+import { createProviderRoutes } from "./admin/providers.ts";
 import { createHealthRoutes, type ReadinessCheck } from "./health.ts";
 import { operatorAuth } from "./operator-auth.ts";
 
@@ -11,6 +17,9 @@ export interface ControlDeps {
   metrics: HttpMetrics;
   readiness: Record<string, ReadinessCheck>;
   operatorTokens: OperatorTokens;
+  db: Db;
+  /** Tells the hot-path caches (this replica and the others) what an admin write changed. */
+  invalidate: Invalidate;
 }
 
 /** The control listener: health, readiness, metrics and the operator-authenticated admin API. */
@@ -19,5 +28,9 @@ export function createControlApp(deps: ControlDeps) {
   app.route("/", createHealthRoutes(deps));
   app.use("/admin/*", operatorAuth(deps.operatorTokens));
   app.route("/admin/operator-token", createOperatorTokenRoutes(deps.operatorTokens));
+  app.route("/admin/projects", createProjectRoutes(deps));
+  app.route("/admin/keys", createKeyRoutes(deps));
+  app.route("/admin/providers", createProviderRoutes(deps));
+  app.route("/admin/openai-routes", createOpenaiRouteRoutes(deps));
   return app;
 }
