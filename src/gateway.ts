@@ -9,10 +9,13 @@ import { createLoggers, type GatewayLoggers } from "./http/logger.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
 import { drain, listen } from "./http/serve.ts";
 import { createProxyApp } from "./proxy/app.ts";
+import { createProxyMetrics } from "./proxy/metrics.ts";
+import { createHotCache, type HotCache } from "./store/cache/hot-cache.ts";
 import { openCounters } from "./store/counters/open.ts";
 import type { CountersStore } from "./store/counters/types.ts";
 import { connectPostgres, openPglite, type Database } from "./store/db.ts";
 import { createOperatorTokens } from "./store/repos/operator-tokens.ts";
+import { createUsageLedger, type UsageLedger } from "./store/usage-ledger.ts";
 
 export interface GatewayOptions {
   /** Where JSON logs go (default stdout). */
@@ -29,6 +32,8 @@ export interface Gateway {
   loggers: GatewayLoggers;
   database: Database;
   counters: CountersStore;
+  cache: HotCache;
+  ledger: UsageLedger;
   proxyUrl: string;
   controlUrl: string;
   /** Writes the operator tokens' in-memory last-use times now (also runs every 30 s). */
@@ -87,12 +92,45 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     cleanup.unshift(() => counters.close());
 
     const metrics = createHttpMetrics();
+    const ledger = createUsageLedger({
+      db: database.db,
+      logger: log,
+      registry: metrics.registry,
+      spillDir: config.usageSpillDir,
+    });
+    cleanup.unshift(() => ledger.close(5_000));
+    const cache = await createHotCache({
+      db: database.db,
+      envLitellm: config.litellm,
+      redisUrl: config.redisUrl,
+      redisKeyPrefix: options.redisKeyPrefix ?? config.redisKeyPrefix,
+      logger: log,
+    });
+    cleanup.unshift(() => cache.close());
     const readiness = {
       postgres: () => database.ping(READINESS_TIMEOUT_MS),
       redis: () => counters.ping(),
     };
-    const proxyApp = createProxyApp({ logger: loggers.proxy, metrics, extraRoutes: options.extraProxyRoutes });
-    const controlApp = createControlApp({ logger: loggers.api, metrics, readiness, operatorTokens });
+    const proxyApp = createProxyApp({
+      logger: loggers.proxy,
+      metrics,
+      proxyMetrics: createProxyMetrics(metrics.registry),
+      cache,
+      ledger,
+      directOpenai: config.directOpenai,
+      workerToken: config.workerToken,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      random: (size) => crypto.getRandomValues(new Uint8Array(size)),
+      extraRoutes: options.extraProxyRoutes,
+    });
+    const controlApp = createControlApp({
+      logger: loggers.api,
+      metrics,
+      readiness,
+      operatorTokens,
+      db: database.db,
+      invalidate: cache.invalidate,
+    });
 
     const proxy = listen(proxyApp.fetch, config.proxyBind, { idleTimeoutSeconds: 255 });
     cleanup.unshift(() => proxy.stop(true));
@@ -112,6 +150,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         const drained = await drain([proxy, control], config.shutdownGraceMs);
         clearInterval(flusher);
         await operatorTokens.flushLastUsed().catch((err) => log.warn({ err }, "operator token last-use flush failed"));
+        await ledger.close(Math.max(5_000, config.shutdownGraceMs));
+        await cache.close();
         await counters.close();
         await database.close();
         log.info({ drained }, "stopped");
@@ -123,6 +163,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       loggers,
       database,
       counters,
+      cache,
+      ledger,
       proxyUrl: urlOf(proxy),
       controlUrl: urlOf(control),
       flushLastUsed: () => operatorTokens.flushLastUsed(),

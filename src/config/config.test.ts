@@ -6,6 +6,8 @@ const TOKEN = `op_live_${"a1".repeat(32)}`;
 describe("parseConfig", () => {
   test("no environment at all is embedded mode on the contract's defaults", () => {
     const result = parseConfig({});
+    expect(result.ok && result.config.usageSpillDir).toEndWith("relayna-usage-spill");
+    if (result.ok) result.config.usageSpillDir = "<tmp>";
     expect(result).toEqual({
       ok: true,
       config: {
@@ -15,6 +17,7 @@ describe("parseConfig", () => {
         redisUrl: null,
         redisKeyPrefix: "relayna:",
         dataDir: "./.data",
+        usageSpillDir: "<tmp>",
         litellm: null,
         directOpenai: null,
         studio: { baseUrl: null, token: null },
@@ -22,6 +25,7 @@ describe("parseConfig", () => {
         adminToken: null,
         logLevels: { gateway: "info", api: "info", proxy: "info" },
         shutdownGraceMs: 30_000,
+        upstreamTimeoutMs: null,
       },
     });
   });

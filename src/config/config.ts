@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as v from "valibot";
 import { parseBindAddress, type BindAddress } from "./bind-address.ts";
 import { parseLogLevels, type LogLevels } from "./log-level.ts";
@@ -17,6 +19,8 @@ export interface GatewayConfig {
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string;
   dataDir: string;
+  /** Where usage rows go when PostgreSQL cannot take them (replayed when it can). */
+  usageSpillDir: string;
   litellm: UpstreamConfig | null;
   directOpenai: UpstreamConfig | null;
   studio: { baseUrl: string | null; token: string | null };
@@ -24,6 +28,8 @@ export interface GatewayConfig {
   adminToken: string | null;
   logLevels: LogLevels;
   shutdownGraceMs: number;
+  /** Overrides every AI route's upstream timeout (defaults: 120 s chat/responses, 60 s others). */
+  upstreamTimeoutMs: number | null;
 }
 
 const OPERATOR_TOKEN = /^op_live_[0-9a-f]{64}$/;
@@ -63,6 +69,7 @@ const EnvSchema = v.object({
     "relayna:",
   ),
   GATEWAY_DATA_DIR: v.optional(v.string(), "./.data"),
+  USAGE_SPILL_DIR: v.optional(v.string()),
   LITELLM_BASE_URL: v.optional(httpUrl),
   LITELLM_SERVICE_KEY: v.optional(secret),
   DIRECT_OPENAI_BASE_URL: v.optional(httpUrl),
@@ -88,6 +95,15 @@ const EnvSchema = v.object({
       }),
     ),
     "info",
+  ),
+  GATEWAY_UPSTREAM_TIMEOUT_SECONDS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+(\.\d+)?$/, "must be a number of seconds"),
+      v.transform(Number),
+      v.minValue(0.1, "must be at least 0.1"),
+      v.maxValue(3600, "must be at most 3600"),
+    ),
   ),
   GATEWAY_SHUTDOWN_GRACE_SECONDS: v.optional(
     v.pipe(
@@ -136,6 +152,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       redisUrl: e.REDIS_URL ?? null,
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
       dataDir: e.GATEWAY_DATA_DIR,
+      usageSpillDir: e.USAGE_SPILL_DIR ?? join(tmpdir(), "relayna-usage-spill"),
       litellm: e.LITELLM_BASE_URL && e.LITELLM_SERVICE_KEY
         ? { baseUrl: e.LITELLM_BASE_URL, serviceKey: e.LITELLM_SERVICE_KEY }
         : null,
@@ -147,6 +164,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       adminToken: e.GATEWAY_ADMIN_TOKEN ?? null,
       logLevels: e.LOG_LEVEL,
       shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_SECONDS * 1000,
+      upstreamTimeoutMs: e.GATEWAY_UPSTREAM_TIMEOUT_SECONDS === undefined ? null : e.GATEWAY_UPSTREAM_TIMEOUT_SECONDS * 1000,
     },
   };
 }

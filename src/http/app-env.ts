@@ -10,5 +10,7 @@ export interface AppEnv {
     /** Bounded route id for logs and metrics when the handler knows better than the pattern. */
     routeId?: string;
     operatorTokenId?: string;
+    /** The authenticated virtual key (logged; never the key itself). */
+    keyId?: string;
   };
 }

@@ -61,7 +61,7 @@ export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Ho
       http: {
         referRequestIdKey: "requestId",
         onReqBindings: (c) => ({ listener, method: c.req.method, path: c.req.path }),
-        onResBindings: (c) => ({ route: routeLabel(c), status: c.res.status }),
+        onResBindings: (c) => ({ route: routeLabel(c), status: c.res.status, key_id: c.get("keyId") }),
         onResLevel: (c) => (c.res.status >= 500 ? "error" : "info"),
         onResMessage: () => "request",
       },

@@ -1,15 +1,27 @@
-import type { Hono } from "hono";
-import type { Logger } from "pino";
 import { createBaseApp } from "../http/app.ts";
-import type { AppEnv } from "../http/app-env.ts";
-import type { HttpMetrics } from "../http/metrics.ts";
+import { AI_REQUEST_ESTIMATE_USD, forwardAi, type AiRouteSpec } from "./ai-forward.ts";
+import type { ProxyDeps } from "./deps.ts";
 
-export interface ProxyDeps {
-  logger: Logger;
-  metrics: HttpMetrics;
-  /** Extra routes mounted before the catch-all 404; used by tests that need a slow route. */
-  extraRoutes?: (app: Hono<AppEnv>) => void;
-}
+export type { ProxyDeps } from "./deps.ts";
+
+const MiB = 1024 * 1024;
+
+/** Canonical AI routes to LiteLLM (contract 4). */
+const AI_ROUTES: (AiRouteSpec & { path: string })[] = [
+  { path: "/v1/chat/completions", route: "/v1/chat/completions", settingId: "chat-completions", timeoutMs: 120_000 },
+  { path: "/v1/responses", route: "/v1/responses", settingId: "responses", timeoutMs: 120_000 },
+  { path: "/v1/embeddings", route: "/v1/embeddings", settingId: "embeddings", timeoutMs: 60_000 },
+].map((r) => ({ ...r, route: r.route as AiRouteSpec["route"], provider: "litellm", maxBodyBytes: 4 * MiB, estimateUsd: AI_REQUEST_ESTIMATE_USD }));
+
+const DIRECT_OPENAI: AiRouteSpec = {
+  route: "/providers/openai/*",
+  settingId: null,
+  provider: "openai",
+  timeoutMs: 60_000,
+  maxBodyBytes: 4 * MiB,
+  estimateUsd: AI_REQUEST_ESTIMATE_USD,
+};
+const DIRECT_PREFIX = "/providers/openai";
 
 /**
  * The data plane. It serves client AI and service traffic only: no health, metrics or admin
@@ -18,5 +30,18 @@ export interface ProxyDeps {
 export function createProxyApp(deps: ProxyDeps) {
   const app = createBaseApp({ listener: "proxy", logger: deps.logger, metrics: deps.metrics });
   deps.extraRoutes?.(app);
+  const timeout = <S extends AiRouteSpec>(spec: S): S => ({ ...spec, timeoutMs: deps.upstreamTimeoutMs ?? spec.timeoutMs });
+  for (const route of AI_ROUTES) {
+    const spec = timeout(route);
+    app.post(spec.path, (c) => forwardAi(c, deps, spec, spec.path, (s) => ({ primary: s.litellm, fallback: null })));
+  }
+  const direct = timeout(DIRECT_OPENAI);
+  // `/providers/openai/<rest>` ⇒ `<DIRECT_OPENAI_BASE_URL>/<rest>`, retried once on LiteLLM.
+  app.post(`${DIRECT_PREFIX}/*`, (c) =>
+    forwardAi(c, deps, direct, c.req.path.slice(DIRECT_PREFIX.length) || "/", (s) => ({
+      primary: deps.directOpenai,
+      fallback: deps.directOpenai ? s.litellm : null,
+    })),
+  );
   return app;
 }

@@ -1,3 +1,6 @@
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig, type GatewayConfig } from "../config/config.ts";
 import { formatCredential } from "../core/credentials.ts";
 import { startGateway, type Gateway, type GatewayOptions } from "../gateway.ts";
@@ -8,6 +11,8 @@ export interface TestGatewayOptions extends Pick<GatewayOptions, "extraProxyRout
   env?: Record<string, string>;
   /** PGlite in memory + in-memory counters instead of the local services. */
   embedded?: boolean;
+  /** A second replica: the same database and Redis prefix as this gateway (it owns and drops them). */
+  replicaOf?: TestGateway;
 }
 
 export interface TestGateway {
@@ -45,13 +50,22 @@ export function testConfig(env: Record<string, string>): GatewayConfig {
 
 /** An in-process gateway on ephemeral ports with its own database and Redis key prefix. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const database = options.embedded ? null : await createTestDatabase();
-  const redis = options.embedded ? null : createTestRedisPrefix();
-  const operatorToken = options.env?.GATEWAY_ADMIN_TOKEN ?? newOperatorToken();
+  const replicaOf = options.replicaOf;
+  const database = options.embedded || replicaOf ? null : await createTestDatabase();
+  const redis = options.embedded || replicaOf ? null : createTestRedisPrefix();
+  const operatorToken = options.env?.GATEWAY_ADMIN_TOKEN ?? options.replicaOf?.operatorToken ?? newOperatorToken();
+  const spillDir = join(tmpdir(), `relayna-test-spill-${crypto.randomUUID()}`);
   const config = testConfig({
     GATEWAY_ADMIN_TOKEN: operatorToken,
+    // Never share spill files with another test's database.
+    USAGE_SPILL_DIR: spillDir,
     ...(database ? { DATABASE_URL: database.url } : { GATEWAY_DATA_DIR: "memory://" }),
     ...(redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix } : {}),
+    ...(replicaOf && {
+      DATABASE_URL: replicaOf.config.databaseUrl!,
+      REDIS_URL: replicaOf.config.redisUrl!,
+      REDIS_KEY_PREFIX: replicaOf.config.redisKeyPrefix,
+    }),
     ...options.env,
   });
   const logs: string[] = [];
@@ -86,6 +100,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await gateway.shutdown();
       await database?.drop();
       await redis?.cleanup();
+      rmSync(spillDir, { recursive: true, force: true });
     },
   };
   return handle;

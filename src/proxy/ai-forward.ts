@@ -1,0 +1,151 @@
+import type { Context } from "hono";
+import { inspectAiRequest, withIncludeUsage } from "../core/ai-request.ts";
+import { evaluatePolicy, type Provider, type RouteId } from "../core/policy.ts";
+import { nextTraceparent } from "../core/traceparent.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { GatewayError } from "../http/errors.ts";
+import type { ProxyDeps } from "./deps.ts";
+import { Exchange } from "./exchange.ts";
+import { assertKeyUsable, authenticateKey, workerIdentity } from "./identity.ts";
+import { parseJsonObject, readBoundedBody } from "./read-body.ts";
+import { relayJson, relaySse } from "./relay-response.ts";
+import { ClientAbortedError, sendUpstream, upstreamHeaders, upstreamUrl, type UpstreamTarget } from "./upstream-request.ts";
+
+export type AiKind = "chat" | "responses" | "embeddings" | "other";
+
+export interface AiRouteSpec {
+  route: RouteId;
+  /** The toggle in openai_route_settings, if the route has one. */
+  settingId: string | null;
+  provider: Provider;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  /** AI routes without a reported cost are charged this estimate (contract 5). */
+  estimateUsd: number;
+}
+
+export interface UpstreamChoice {
+  primary: UpstreamTarget | null;
+  /** Tried once when the primary fails to connect, times out, or answers 429 / 5xx. */
+  fallback: UpstreamTarget | null;
+}
+
+export const AI_REQUEST_ESTIMATE_USD = 0.01;
+
+function kindOf(path: string): AiKind {
+  if (path.endsWith("/chat/completions")) return "chat";
+  if (path.endsWith("/responses")) return "responses";
+  if (path.endsWith("/embeddings")) return "embeddings";
+  return "other";
+}
+
+const retriable = (status: number) => status === 429 || status >= 500;
+
+/**
+ * The contract's pipeline for JSON AI routes: authenticate ⇒ route enabled ⇒ body (bounded,
+ * parsed once) ⇒ policy ⇒ forward ⇒ relay. From authentication on, every outcome is one usage row.
+ */
+export async function forwardAi(
+  c: Context<AppEnv>,
+  deps: ProxyDeps,
+  spec: AiRouteSpec,
+  upstreamPath: string,
+  chooseUpstream: (snapshot: Awaited<ReturnType<ProxyDeps["cache"]["runtime"]["current"]>>) => UpstreamChoice,
+): Promise<Response> {
+  const startedAt = performance.now();
+  c.set("routeId", spec.route);
+  const request = c.req.raw;
+  const key = await authenticateKey(request.headers.get("authorization") ?? undefined, deps.cache.keys);
+  const exchange = new Exchange(
+    c.get("requestId"),
+    key,
+    spec.route,
+    workerIdentity(request.headers, deps.workerToken),
+    startedAt,
+    deps.ledger,
+    deps.proxyMetrics,
+  );
+  exchange.provider = spec.provider;
+  c.set("keyId", key.id);
+  try {
+    assertKeyUsable(key, Date.now());
+    const snapshot = await deps.cache.runtime.current();
+    if (spec.settingId && snapshot.routes.get(spec.settingId) === false) throw new GatewayError("disabled_route");
+
+    let body = await readBoundedBody(request, spec.maxBodyBytes);
+    const json = parseJsonObject(body);
+    const facts = inspectAiRequest(json);
+    exchange.model = facts.model;
+    exchange.stream = facts.stream;
+    const verdict = evaluatePolicy(key.policy, key.serviceNames, {
+      route: spec.route,
+      provider: spec.provider,
+      service: null,
+      model: facts.model,
+      stream: facts.stream,
+      usesTools: facts.usesTools,
+    });
+    if (!verdict.allowed) throw new GatewayError("policy_denied", { message: verdict.message });
+
+    const kind = kindOf(upstreamPath);
+    const hideUsageChunk = kind === "chat" && facts.stream && !facts.includeUsage;
+    if (hideUsageChunk) body = withIncludeUsage(body, json);
+
+    const choice = chooseUpstream(snapshot);
+    if (!choice.primary) throw new GatewayError("upstream_not_configured");
+    exchange.estimateUsd = spec.estimateUsd;
+
+    const send = (target: UpstreamTarget) =>
+      sendUpstream({
+        url: upstreamUrl(target.baseUrl, upstreamPath + (new URL(request.url).search ?? "")),
+        method: "POST",
+        headers: upstreamHeaders(request.headers, {
+          authorization: target.serviceKey ? `Bearer ${target.serviceKey}` : null,
+          "content-type": request.headers.get("content-type") ?? "application/json",
+          "x-relayna-request-id": exchange.requestId,
+          "x-relayna-key-id": key.id,
+          "x-relayna-project-id": key.projectId,
+          traceparent: nextTraceparent(request.headers.get("traceparent") ?? undefined, deps.random),
+          "x-relayna-task-id": exchange.worker.taskId,
+          "x-relayna-run-id": exchange.worker.runId,
+        }),
+        body,
+        timeoutMs: spec.timeoutMs,
+        clientSignal: request.signal,
+      });
+
+    const sentAt = performance.now();
+    let { response } = await send(choice.primary).catch(async (err) => {
+      if (!choice.fallback || !(err instanceof GatewayError)) throw err;
+      exchange.fallbackCount = 1;
+      exchange.provider = "litellm";
+      return send(choice.fallback);
+    });
+    if (choice.fallback && exchange.fallbackCount === 0 && retriable(response.status)) {
+      await response.body?.cancel().catch(() => {});
+      exchange.fallbackCount = 1;
+      exchange.provider = "litellm";
+      ({ response } = await send(choice.fallback));
+    }
+    deps.proxyMetrics.upstreamLatency.observe(
+      { route: spec.route, provider: exchange.provider },
+      (performance.now() - sentAt) / 1000,
+    );
+
+    const isSse = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+    if (response.ok && isSse && (kind === "chat" || kind === "responses")) {
+      return relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal }, deps.proxyMetrics);
+    }
+    return relayJson(response, exchange, request.signal);
+  } catch (err) {
+    if (err instanceof ClientAbortedError) {
+      exchange.finish({ statusCode: 499, errorCode: "client_aborted" });
+      throw new GatewayError("upstream_connection");
+    }
+    exchange.finish({
+      statusCode: err instanceof GatewayError ? err.status : 500,
+      errorCode: err instanceof GatewayError ? err.code : "internal_error",
+    });
+    throw err;
+  }
+}

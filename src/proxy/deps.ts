@@ -1,0 +1,25 @@
+import type { Hono } from "hono";
+import type { Logger } from "pino";
+import type { UpstreamConfig } from "../config/config.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import type { HttpMetrics } from "../http/metrics.ts";
+import type { KeyCache } from "../store/cache/key-cache.ts";
+import type { RuntimeConfig } from "../store/cache/runtime-config.ts";
+import type { UsageLedger } from "../store/usage-ledger.ts";
+import type { ProxyMetrics } from "./metrics.ts";
+
+export interface ProxyDeps {
+  logger: Logger;
+  metrics: HttpMetrics;
+  proxyMetrics: ProxyMetrics;
+  cache: { keys: KeyCache; runtime: RuntimeConfig };
+  ledger: UsageLedger;
+  directOpenai: UpstreamConfig | null;
+  workerToken: string | null;
+  /** Replaces every AI route's default upstream timeout when set. */
+  upstreamTimeoutMs: number | null;
+  /** n random bytes (trace ids). */
+  random: (size: number) => Uint8Array;
+  /** Extra routes mounted before the catch-all 404; used by tests that need a slow route. */
+  extraRoutes?: (app: Hono<AppEnv>) => void;
+}

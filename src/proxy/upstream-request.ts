@@ -1,0 +1,112 @@
+import { GatewayError } from "../http/errors.ts";
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and what the gateway sets itself.
+const NOT_FORWARDED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-authenticate",
+  "host",
+  "content-length",
+  "accept-encoding",
+  // Client credentials never travel upstream (contract 2).
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "x-relayna-worker-token",
+  "cookie",
+  "traceparent",
+  "tracestate",
+]);
+const NOT_RETURNED = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
+
+export interface UpstreamTarget {
+  baseUrl: string;
+  serviceKey: string | null;
+}
+
+/** `base` + path: a path prefix in the base URL is kept (`http://h/litellm` + `/v1/x`). */
+export function upstreamUrl(baseUrl: string, pathAndQuery: string): string {
+  return (baseUrl.endsWith("/") ? baseUrl.slice(0, -1) : baseUrl) + pathAndQuery;
+}
+
+/**
+ * Client headers minus hop-by-hop, credentials and anything `x-relayna-*` (the gateway's own
+ * headers are always written by the gateway, never trusted from a client), plus `injected`.
+ */
+export function upstreamHeaders(client: Headers, injected: Record<string, string | null>): Headers {
+  const headers = new Headers();
+  client.forEach((value, name) => {
+    if (!NOT_FORWARDED.has(name) && !name.startsWith("x-relayna-")) headers.set(name, value);
+  });
+  // Ask for identity encoding: bodies are relayed (and inspected) as they are.
+  headers.set("accept-encoding", "identity");
+  for (const [name, value] of Object.entries(injected)) if (value !== null) headers.set(name, value);
+  return headers;
+}
+
+/** Upstream response headers for the client: hop-by-hop removed, length dropped when the body changes. */
+export function clientHeaders(upstream: Headers, bodyChanged: boolean): Headers {
+  const headers = new Headers();
+  upstream.forEach((value, name) => {
+    if (NOT_RETURNED.has(name) || (bodyChanged && (name === "content-length" || name === "content-encoding"))) return;
+    headers.append(name, value);
+  });
+  return headers;
+}
+
+export interface SendOptions {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: Uint8Array | null;
+  /** Until the upstream's response headers arrive. */
+  timeoutMs: number;
+  /** The client went away: abort the upstream call (and its body stream). */
+  clientSignal: AbortSignal;
+}
+
+/**
+ * One upstream call. Failures become the contract's codes: no headers in time ⇒ 504
+ * upstream_timeout; refused / reset / DNS ⇒ 502 upstream_connection. An upstream that answers
+ * (any status) is returned as is. The returned `abort` cancels the call and its body.
+ */
+export async function sendUpstream(options: SendOptions): Promise<{ response: Response; abort: () => void }> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (options.clientSignal.aborted) abort();
+  options.clientSignal.addEventListener("abort", abort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort();
+  }, options.timeoutMs);
+  try {
+    const response = await fetch(options.url, {
+      method: options.method,
+      headers: options.headers,
+      body: options.body,
+      signal: controller.signal,
+      redirect: "manual",
+    });
+    return { response, abort };
+  } catch (err) {
+    if (timedOut) throw new GatewayError("upstream_timeout", { cause: err });
+    if (options.clientSignal.aborted) throw new ClientAbortedError();
+    throw new GatewayError("upstream_connection", { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The client disconnected before the upstream answered. */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super("client disconnected");
+    this.name = "ClientAbortedError";
+  }
+}

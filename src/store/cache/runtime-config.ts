@@ -1,0 +1,88 @@
+import { and, eq } from "drizzle-orm";
+import type { UpstreamConfig } from "../../config/config.ts";
+import type { Db } from "../db.ts";
+import { openaiRouteSettings, providerConfigs } from "../schema.ts";
+
+export interface RuntimeSnapshot {
+  /** Route toggles by route id (`chat-completions`, …); a missing row counts as enabled. */
+  routes: ReadonlyMap<string, boolean>;
+  /** The enabled `litellm` provider config, else the environment's LiteLLM, else null. */
+  litellm: UpstreamConfig | null;
+}
+
+export interface RuntimeConfig {
+  /**
+   * The current snapshot. After an admin write the next read waits for a reload; when only the
+   * TTL ran out it is refreshed in the background and the read is not delayed.
+   */
+  current(): RuntimeSnapshot | Promise<RuntimeSnapshot>;
+  markStale(): void;
+}
+
+export interface RuntimeConfigOptions {
+  db: Db;
+  envLitellm: UpstreamConfig | null;
+  ttlMs: number;
+  now?: () => number;
+}
+
+async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<RuntimeSnapshot> {
+  const [routes, providers] = await Promise.all([
+    db.select({ id: openaiRouteSettings.routeId, enabled: openaiRouteSettings.enabled }).from(openaiRouteSettings),
+    db
+      .select({ baseUrl: providerConfigs.baseUrl, credential: providerConfigs.credential })
+      .from(providerConfigs)
+      .where(and(eq(providerConfigs.kind, "litellm"), eq(providerConfigs.enabled, true)))
+      .limit(1),
+  ]);
+  const override = providers[0];
+  return {
+    routes: new Map(routes.map((r) => [r.id, r.enabled])),
+    litellm: override ? { baseUrl: override.baseUrl, serviceKey: override.credential ?? "" } : envLitellm,
+  };
+}
+
+/**
+ * Route toggles and the LiteLLM upstream, held in memory. The proxy reads a plain object on
+ * the hot path; an admin write (or the TTL) marks it stale and the next read reloads it once,
+ * shared by every request waiting meanwhile.
+ */
+export async function createRuntimeConfig(options: RuntimeConfigOptions): Promise<RuntimeConfig> {
+  const now = options.now ?? Date.now;
+  let snapshot = await loadSnapshot(options.db, options.envLitellm);
+  let freshUntil = now() + options.ttlMs;
+  let stale = false;
+  let reloading: Promise<RuntimeSnapshot> | null = null;
+  let generation = 0;
+
+  const reload = (): Promise<RuntimeSnapshot> => {
+    if (reloading) return reloading;
+    const startedAt = generation;
+    reloading = loadSnapshot(options.db, options.envLitellm)
+      .then((next) => {
+        snapshot = next;
+        // A write that landed during the load leaves it stale, so the next read reloads again.
+        if (generation === startedAt) {
+          stale = false;
+          freshUntil = now() + options.ttlMs;
+        }
+        return next;
+      })
+      .finally(() => {
+        reloading = null;
+      });
+    return reloading;
+  };
+
+  return {
+    current() {
+      if (stale) return reload();
+      if (freshUntil <= now()) reload().catch(() => {});
+      return snapshot;
+    },
+    markStale() {
+      generation++;
+      stale = true;
+    },
+  };
+}
