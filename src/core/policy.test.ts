@@ -1,18 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { DEFAULT_KEY_POLICY } from "./key-policy-patch.ts";
 import { evaluatePolicy, keyStateVerdict, type KeyPolicy, type PolicyRequest } from "./policy.ts";
 
-const base: KeyPolicy = {
-  allowedRoutes: ["/v1/chat/completions", "/v1/responses"],
-  allowedModels: [],
-  allowedProviders: ["litellm"],
-  allowedServices: null,
-  rpmLimit: null,
-  tpmLimit: null,
-  dailyBudgetUsd: null,
-  monthlyBudgetUsd: null,
-  allowStreaming: false,
-  allowTools: false,
-};
+const base: KeyPolicy = { ...DEFAULT_KEY_POLICY };
 const chat: PolicyRequest = {
   route: "/v1/chat/completions",
   provider: "litellm",

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { DEFAULT_KEY_POLICY } from "../../core/key-policy-patch.ts";
 import { digestCredential, formatCredential } from "../../core/credentials.ts";
 import type { KeyRecord } from "../repos/key-records.ts";
 import { createKeyCache } from "./key-cache.ts";
@@ -12,18 +13,7 @@ const record = (over: Partial<KeyRecord> = {}): KeyRecord => ({
   disabled: false,
   revokedAtMs: null,
   expiresAtMs: null,
-  policy: {
-    allowedRoutes: [],
-    allowedModels: [],
-    allowedProviders: [],
-    allowedServices: null,
-    rpmLimit: null,
-    tpmLimit: null,
-    dailyBudgetUsd: null,
-    monthlyBudgetUsd: null,
-    allowStreaming: false,
-    allowTools: false,
-  },
+  policy: { ...DEFAULT_KEY_POLICY },
   serviceNames: [],
   ...over,
 });
