@@ -95,9 +95,11 @@ export async function forwardAi(
     if (!choice.primary) throw new GatewayError("upstream_not_configured");
     exchange.estimateUsd = spec.estimateUsd;
 
+    const queryAt = request.url.indexOf("?");
+    const pathAndQuery = queryAt === -1 ? upstreamPath : upstreamPath + request.url.slice(queryAt);
     const send = (target: UpstreamTarget) =>
       sendUpstream({
-        url: upstreamUrl(target.baseUrl, upstreamPath + (new URL(request.url).search ?? "")),
+        url: upstreamUrl(target.baseUrl, pathAndQuery),
         method: "POST",
         headers: upstreamHeaders(request.headers, {
           authorization: target.serviceKey ? `Bearer ${target.serviceKey}` : null,

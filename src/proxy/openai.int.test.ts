@@ -116,6 +116,17 @@ describe.skipIf(!services.postgres || !services.redis)("OpenAI-compatible proxy 
     expect(await fx.usageRow(untrusted.response.headers.get("x-request-id")!)).toMatchObject({ taskId: null, runId: null });
   });
 
+  test("the query string is kept", async () => {
+    fx.stub.reset();
+    const res = await fetch(`${fx.gw.proxyUrl}/v1/chat/completions?api-version=2024-10-01&x=1`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key.raw}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(fx.stub.requests[0]!.path).toBe("/litellm/v1/chat/completions?api-version=2024-10-01&x=1");
+  });
+
   test("a client traceparent continues its trace upstream", async () => {
     fx.stub.reset();
     await fx
