@@ -6,6 +6,7 @@ import type { AppEnv, Listener } from "./app-env.ts";
 import type { ErrorCode } from "./error-codes.ts";
 import { errorResponse, GatewayError, gatewayErrorResponse } from "./errors.ts";
 import type { HttpMetrics } from "./metrics.ts";
+import { requestLog } from "./request-log.ts";
 import { resolveRequestId } from "./request-id.ts";
 import { isStoreUnavailable } from "./store-errors.ts";
 
@@ -52,21 +53,24 @@ export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Ho
     }
   });
 
-  // hono-pino re-binds the logger's own bindings on each request's child, which would repeat
-  // `service` and `component` in every line; hide them from it (the logger still carries them).
-  const requestLogger = Object.create(logger, { bindings: { value: () => ({}) } }) as Logger;
-  app.use(
-    pinoLogger({
-      pino: requestLogger,
-      http: {
-        referRequestIdKey: "requestId",
-        onReqBindings: (c) => ({ listener, method: c.req.method, path: c.req.path }),
-        onResBindings: (c) => ({ route: routeLabel(c), status: c.res.status, key_id: c.get("keyId") }),
-        onResLevel: (c) => (c.res.status >= 500 ? "error" : "info"),
-        onResMessage: () => "request",
-      },
-    }),
-  );
+  if (listener === "proxy") app.use(requestLog(logger, listener, routeLabel));
+  else {
+    // hono-pino re-binds the logger's own bindings on each request's child, which would repeat
+    // `service` and `component` in every line; hide them from it (the logger still carries them).
+    const requestLogger = Object.create(logger, { bindings: { value: () => ({}) } }) as Logger;
+    app.use(
+      pinoLogger({
+        pino: requestLogger,
+        http: {
+          referRequestIdKey: "requestId",
+          onReqBindings: (c) => ({ listener, method: c.req.method, path: c.req.path }),
+          onResBindings: (c) => ({ route: routeLabel(c), status: c.res.status }),
+          onResLevel: (c) => (c.res.status >= 500 ? "error" : "info"),
+          onResMessage: () => "request",
+        },
+      }),
+    );
+  }
 
   app.use(metrics.middleware);
 
