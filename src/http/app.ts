@@ -6,7 +6,7 @@ import type { AppEnv, Listener } from "./app-env.ts";
 import type { ErrorCode } from "./error-codes.ts";
 import { errorResponse, GatewayError, gatewayErrorResponse } from "./errors.ts";
 import type { HttpMetrics } from "./metrics.ts";
-import { requestLog } from "./request-log.ts";
+import { logRequest } from "./request-log.ts";
 import { resolveRequestId } from "./request-id.ts";
 import { isStoreUnavailable } from "./store-errors.ts";
 
@@ -39,8 +39,10 @@ function frameworkErrorCode(status: number, listener: Listener): ErrorCode {
 export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  const proxy = listener === "proxy";
   app.use(async (c, next) => {
-    const requestId = resolveRequestId(c.req.header("x-request-id"));
+    const startedAt = performance.now();
+    const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
     c.set("requestId", requestId);
     c.set("listener", listener);
     await next();
@@ -51,10 +53,10 @@ export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Ho
       c.res = new Response(c.res.body, c.res);
       c.res.headers.set("x-request-id", requestId);
     }
+    if (proxy) logRequest(logger, c, routeLabel(c), startedAt);
   });
 
-  if (listener === "proxy") app.use(requestLog(logger, listener, routeLabel));
-  else {
+  if (!proxy) {
     // hono-pino re-binds the logger's own bindings on each request's child, which would repeat
     // `service` and `component` in every line; hide them from it (the logger still carries them).
     const requestLogger = Object.create(logger, { bindings: { value: () => ({}) } }) as Logger;

@@ -129,10 +129,7 @@ export async function forwardAi(
       exchange.provider = "litellm";
       ({ response } = await send(choice.fallback));
     }
-    deps.proxyMetrics.upstreamLatency.observe(
-      { route: spec.route, provider: exchange.provider },
-      (performance.now() - sentAt) / 1000,
-    );
+    deps.proxyMetrics.upstreamLatency(spec.route, exchange.provider, (performance.now() - sentAt) / 1000);
 
     const isSse = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
     if (response.ok && isSse && (kind === "chat" || kind === "responses")) {

@@ -43,14 +43,10 @@ export class Exchange {
     const success = outcome.errorCode === null && outcome.statusCode < 400;
     const usage = outcome.usage ?? null;
     const cost = outcome.costUsd ?? usage?.costUsd ?? (success ? this.estimateUsd : 0);
-    const labels = { route: this.route, provider: this.provider };
-    this.metrics.requests.inc({ ...labels, status_class: `${Math.floor(outcome.statusCode / 100)}xx` });
-    if (!success) this.metrics.errors.inc({ route: this.route, code: outcome.errorCode ?? "upstream_status" });
-    if (usage) {
-      this.metrics.tokens.inc({ ...labels, direction: "input" }, usage.inputTokens);
-      this.metrics.tokens.inc({ ...labels, direction: "output" }, usage.outputTokens);
-    }
-    if (cost > 0) this.metrics.costUsd.inc(labels, cost);
+    this.metrics.request(this.route, this.provider, outcome.statusCode);
+    if (!success) this.metrics.error(this.route, outcome.errorCode ?? "upstream_status");
+    if (usage) this.metrics.tokens(this.route, this.provider, usage.inputTokens, usage.outputTokens);
+    if (cost > 0) this.metrics.cost(this.route, this.provider, cost);
     this.ledger.record({
       requestId: this.requestId,
       keyId: this.key.id,

@@ -1,5 +1,7 @@
 import { GatewayError } from "../http/errors.ts";
 
+const decoder = new TextDecoder();
+
 /**
  * The request body, read once and bounded: a declared length over the limit is refused before
  * reading, and an undeclared (chunked) one is cut off as soon as it passes the limit.
@@ -9,7 +11,7 @@ export async function readBoundedBody(request: Request, limit: number): Promise<
   if (declared > limit) throw new GatewayError("request_body_too_large");
   if (!request.body) return new Uint8Array(0);
   if (Number.isFinite(declared)) {
-    const bytes = new Uint8Array(await request.arrayBuffer());
+    const bytes = await request.bytes();
     if (bytes.length > limit) throw new GatewayError("request_body_too_large");
     return bytes;
   }
@@ -33,7 +35,7 @@ export async function readBoundedBody(request: Request, limit: number): Promise<
 export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
+    value = JSON.parse(decoder.decode(bytes));
   } catch {
     throw new GatewayError("invalid_request_body");
   }
