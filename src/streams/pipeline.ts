@@ -1,7 +1,7 @@
-import { createSseDecoder } from "./sse-decode.ts";
+import { createFrameSplitter, createSseDecoder } from "./sse-decode.ts";
 import { createSseEncoder } from "./sse-encode.ts";
 import type { SseFrame } from "./sse-frame.ts";
-import { createUsageTap, type StreamOutcome, type UsageTapOptions } from "./usage-tap.ts";
+import { createUsageObserver, createUsageTap, type StreamOutcome, type UsageTapOptions } from "./usage-tap.ts";
 
 export interface SsePipelineOptions extends UsageTapOptions {
   /** Frame transforms between decoding and the usage tap (during-call guardrails), in order. */
@@ -26,6 +26,54 @@ export interface SsePipeline {
  *   SDK reports the missing [DONE] / response.completed) instead of a reset connection.
  */
 export function createSsePipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
+  return options.transforms?.length ? createStagedPipeline(upstream, options) : createFusedPipeline(upstream, options);
+}
+
+/**
+ * Without frame transforms, the same decoder and tap logic run in one loop over the upstream
+ * reader, writing into a Bun direct stream: no per-stage queues. Measured on the bench (2 cores,
+ * 32 concurrent streams): an identity TransformStream alone costs ~25% of a bare proxy's
+ * throughput, three stages plus the wrapper ~34%, this loop ~18%. Same contract as the staged
+ * pipeline: frames forwarded as they complete, client cancel ⇒ `client_aborted` and the upstream
+ * cancelled, upstream failure ⇒ a cleanly closed body and `upstream_error`.
+ */
+function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: UsageTapOptions): SsePipeline {
+  const observer = createUsageObserver(options);
+  const reader = upstream.getReader();
+  let cancelled = false;
+  let out: ReadableStreamDirectController | null = null;
+  const forward = (frame: SseFrame) => void out?.write(frame.toBytes());
+  const splitter = createFrameSplitter((frame) => observer.inspect(frame, forward));
+  const body = new ReadableStream({
+    type: "direct",
+    async pull(controller) {
+      out = controller;
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (cancelled) return;
+          if (done) break;
+          splitter.push(value);
+          await controller.flush();
+        }
+        splitter.end();
+      } catch {
+        // Upstream failed mid-stream: the frames already sent stand; the body ends cleanly.
+      }
+      // Without the terminal marker this records the cut; after it, `completed` stands.
+      observer.end("upstream_error");
+      if (!cancelled) controller.close();
+    },
+    cancel(reason) {
+      cancelled = true;
+      observer.end("client_aborted");
+      return reader.cancel(reason);
+    },
+  });
+  return { body, outcome: observer.outcome };
+}
+
+function createStagedPipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
   const tap = createUsageTap(options);
   let frames = upstream.pipeThrough(createSseDecoder());
   for (const transform of options.transforms ?? []) frames = frames.pipeThrough(transform);

@@ -26,7 +26,14 @@ function concat(parts: Uint8Array[], tail?: Uint8Array): Uint8Array {
  * Bytes left when the upstream ends without a final blank line are emitted as one last frame,
  * as-is: we forward everything we got (SSE clients drop such an unterminated event themselves).
  */
-export function createSseDecoder(): TransformStream<Uint8Array, SseFrame> {
+export interface FrameSplitter {
+  push(chunk: Uint8Array): void;
+  /** The upstream ended: emit what is held back. */
+  end(): void;
+}
+
+/** The decoder's logic as plain calls, for the fused relay in pipeline.ts. */
+export function createFrameSplitter(emit: (frame: SseFrame) => void): FrameSplitter {
   let held: Uint8Array[] = []; // earlier chunks' pieces of the frame in progress
   let lineHasContent = false; // the line in progress (carried over from the last chunk) is not empty
   let endedWithCR = false; // the last chunk ended with CR: an LF starting the next one belongs to it
@@ -39,8 +46,8 @@ export function createSseDecoder(): TransformStream<Uint8Array, SseFrame> {
     return frame;
   }
 
-  return new TransformStream<Uint8Array, SseFrame>({
-    transform(chunk, controller) {
+  return {
+    push(chunk) {
       const length = chunk.length;
       if (length === 0) return;
       let start = 0; // where the frame in progress begins in this chunk
@@ -50,7 +57,7 @@ export function createSseDecoder(): TransformStream<Uint8Array, SseFrame> {
         if (chunk[0] === LF) i = 1;
         if (crEndedFrame) {
           crEndedFrame = false;
-          controller.enqueue(frameOf(chunk, 0, i));
+          emit(frameOf(chunk, 0, i));
           start = i;
         }
       }
@@ -78,17 +85,32 @@ export function createSseDecoder(): TransformStream<Uint8Array, SseFrame> {
         }
         i = end;
         if (blank) {
-          controller.enqueue(frameOf(chunk, start, end));
+          emit(frameOf(chunk, start, end));
           start = end;
         }
       }
       if (i < length) lineHasContent = true;
       if (start < length) held.push(start === 0 ? chunk : chunk.subarray(start));
     },
-    flush(controller) {
+    end() {
       // A frame ended by a final CR, or a trailing frame without its blank line: forward as-is.
-      if (held.length > 0) controller.enqueue(new SseFrame(concat(held)));
+      if (held.length > 0) emit(new SseFrame(concat(held)));
       held = [];
+    },
+  };
+}
+
+export function createSseDecoder(): TransformStream<Uint8Array, SseFrame> {
+  let controller: TransformStreamDefaultController<SseFrame>;
+  const splitter = createFrameSplitter((frame) => controller.enqueue(frame));
+  return new TransformStream<Uint8Array, SseFrame>({
+    transform(chunk, c) {
+      controller = c;
+      splitter.push(chunk);
+    },
+    flush(c) {
+      controller = c;
+      splitter.end();
     },
   });
 }

@@ -42,7 +42,8 @@ interface TapState {
   ended: StreamStatus | null;
 }
 
-type Inspect = (frame: SseFrame, controller: TransformStreamDefaultController<SseFrame>) => void;
+/** Looks at one frame and passes it to `forward` unless it is the hidden usage chunk. */
+type Inspect = (frame: SseFrame, forward: (frame: SseFrame) => void) => void;
 
 const OPEN_BRACE = 0x7b;
 const USAGE_KEY = ascii('"usage"');
@@ -64,11 +65,11 @@ function parseJson(frame: SseFrame): Json | null {
  * usage-only chunk (`choices: []`) is ever dropped; usage riding on a content chunk is forwarded.
  */
 function inspectChat(state: TapState, options: UsageTapOptions): Inspect {
-  return (frame, controller) => {
+  return (frame, forward) => {
     const bytes = frame.toBytes();
     const hasUsage = hasKeyWithValue(bytes, USAGE_KEY, OPEN_BRACE);
     const holdBack = options.hideUsageChunk && hasUsage; // decide before forwarding it
-    if (!holdBack) controller.enqueue(frame);
+    if (!holdBack) forward(frame);
     if (indexOfBytes(bytes, DONE) >= 0 && frame.data.trim() === "[DONE]") {
       state.ended ??= "completed";
       return;
@@ -83,7 +84,7 @@ function inspectChat(state: TapState, options: UsageTapOptions): Inspect {
       if (typeof chunk.error === "object" && chunk.error !== null) state.ended ??= "upstream_error";
     }
     const usageOnly = Array.isArray(chunk?.choices) && chunk.choices.length === 0;
-    if (holdBack && !usageOnly) controller.enqueue(frame);
+    if (holdBack && !usageOnly) forward(frame);
   };
 }
 
@@ -108,8 +109,8 @@ const ENDING_NEEDLES = Object.keys(ENDINGS).map((type) => ascii(`"${type}"`));
 
 /** Responses API: every frame is forwarded; parsed until the first token, then only endings. */
 function inspectResponses(state: TapState, options: UsageTapOptions): Inspect {
-  return (frame, controller) => {
-    controller.enqueue(frame);
+  return (frame, forward) => {
+    forward(frame);
     if (state.firstTokenMs !== null) {
       const bytes = frame.toBytes();
       if (!ENDING_NEEDLES.some((needle) => indexOfBytes(bytes, needle) >= 0)) return;
@@ -138,7 +139,15 @@ function inspectResponses(state: TapState, options: UsageTapOptions): Inspect {
  * right after [DONE]); otherwise `upstream_error` when the upstream ended or failed first, or
  * `client_aborted` when `end("client_aborted")` came first.
  */
-export function createUsageTap(options: UsageTapOptions): UsageTap {
+export interface UsageObserver {
+  inspect: Inspect;
+  readonly outcome: Promise<StreamOutcome>;
+  /** Settles the outcome (no-op once settled); `upstream_error` means "ended without the marker" too. */
+  end(status: Exclude<StreamStatus, "completed">): void;
+}
+
+/** The tap's logic as plain calls, for the fused relay in pipeline.ts. */
+export function createUsageObserver(options: UsageTapOptions): UsageObserver {
   const state: TapState = { model: null, firstTokenMs: null, usage: null, ended: null };
   let resolve!: (outcome: StreamOutcome) => void;
   const outcome = new Promise<StreamOutcome>((r) => (resolve = r));
@@ -150,9 +159,14 @@ export function createUsageTap(options: UsageTapOptions): UsageTap {
     resolve({ status: ended ?? status, usage, firstTokenMs, model });
   };
   const inspect = options.kind === "chat" ? inspectChat(state, options) : inspectResponses(state, options);
+  return { inspect, outcome, end };
+}
+
+export function createUsageTap(options: UsageTapOptions): UsageTap {
+  const { inspect, outcome, end } = createUsageObserver(options);
   // `cancel` is in the Streams spec and Bun calls it, but the bundled Transformer type lacks it.
   const transformer: Transformer<SseFrame, SseFrame> & { cancel: (reason: unknown) => void } = {
-    transform: inspect,
+    transform: (frame, controller) => inspect(frame, (f) => controller.enqueue(f)),
     // The upstream ended: fine if the terminal marker was seen, a dropped connection if not.
     flush: () => end("upstream_error"),
     // Called for an upstream error and a client cancel alike; the pipeline reports the client
