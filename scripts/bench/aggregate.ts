@@ -1,0 +1,97 @@
+/**
+ * From runs to claims: per scenario and target, medians across rounds (with the rps range);
+ * derived figures (added latency, gateway/bare ratios) are medians of per-round pairs, since a
+ * round's targets ran back to back under the same machine noise.
+ */
+import type { RunRecord } from "./rounds.ts";
+import type { ScenarioId } from "./scenarios.ts";
+import { TARGETS, type TargetId } from "./stack.ts";
+import { spread, type Spread } from "./stats.ts";
+
+export interface TargetStats {
+  rps: Spread;
+  p50: Spread;
+  p99: Spread;
+  ttfbP50: Spread;
+  ttfbP99: Spread;
+  /** p50 − direct p50 of the same round (ms); NaN for direct. */
+  addedP50: Spread;
+  /** CPU microseconds per completed request, by process. */
+  cpuUsPerRequest: { proxy: Spread; stub: Spread; loadgen: Spread; services: Spread };
+  /** Cores the load generator kept busy during the window. */
+  loadgenCores: Spread;
+  /** Share of all cores busy during the window (anything on the machine). */
+  machineBusy: Spread;
+  errors: number;
+  issued: number;
+}
+
+export interface GatewayVsBare {
+  rpsRatio: Spread;
+  p50DeltaMs: Spread;
+  p99DeltaMs: Spread;
+  ttfbP50DeltaMs: Spread;
+  /** Gateway process CPU per request ÷ bare proxy process CPU per request. */
+  cpuRatio: Spread;
+}
+
+export interface ScenarioStats {
+  targets: Record<TargetId, TargetStats>;
+  gatewayVsBare: GatewayVsBare;
+}
+
+const perRequest = (ms: number | null | undefined, completed: number) =>
+  ms == null || completed === 0 ? Number.NaN : (ms * 1000) / completed;
+
+function targetStats(runs: RunRecord[], direct: Map<number, RunRecord>): TargetStats {
+  const over = (pick: (r: RunRecord) => number) => spread(runs.map(pick));
+  const cpu = (r: RunRecord) => r.load.cpuMs;
+  return {
+    rps: over((r) => r.load.requestsPerSecond),
+    p50: over((r) => r.load.latencyMs.p50),
+    p99: over((r) => r.load.latencyMs.p99),
+    ttfbP50: over((r) => r.load.ttfbMs.p50),
+    ttfbP99: over((r) => r.load.ttfbMs.p99),
+    addedP50: over((r) =>
+      r.target === "direct" ? Number.NaN : r.load.latencyMs.p50 - (direct.get(r.round)?.load.latencyMs.p50 ?? Number.NaN),
+    ),
+    cpuUsPerRequest: {
+      proxy: over((r) => perRequest(cpu(r).watched.proxy, r.load.completed)),
+      stub: over((r) => perRequest(cpu(r).watched.stub, r.load.completed)),
+      loadgen: over((r) => perRequest(cpu(r).loadgen, r.load.completed)),
+      services: over((r) => perRequest(cpu(r).services, r.load.completed)),
+    },
+    loadgenCores: over((r) => cpu(r).loadgen / r.load.windowMs),
+    machineBusy: over((r) => {
+      const { machineBusy, machineTotal } = cpu(r);
+      return machineBusy == null || !machineTotal ? Number.NaN : machineBusy / machineTotal;
+    }),
+    errors: runs.reduce((sum, r) => sum + r.load.errors, 0),
+    issued: runs.reduce((sum, r) => sum + r.load.issued, 0),
+  };
+}
+
+function pairs(gateway: RunRecord[], bare: Map<number, RunRecord>, f: (g: RunRecord, b: RunRecord) => number): Spread {
+  return spread(gateway.map((g) => (bare.has(g.round) ? f(g, bare.get(g.round)!) : Number.NaN)));
+}
+
+export function aggregateScenario(records: RunRecord[], scenario: ScenarioId): ScenarioStats {
+  const runs = records.filter((r) => r.scenario === scenario);
+  const of = (target: TargetId) => runs.filter((r) => r.target === target);
+  const byRound = (target: TargetId) => new Map(of(target).map((r) => [r.round, r]));
+  const direct = byRound("direct");
+  const bare = byRound("bare");
+  const targets = Object.fromEntries(TARGETS.map((t) => [t, targetStats(of(t), direct)])) as Record<TargetId, TargetStats>;
+  const gateway = of("gateway");
+  const cpuPerRequest = (r: RunRecord) => perRequest(r.load.cpuMs.watched.proxy, r.load.completed);
+  return {
+    targets,
+    gatewayVsBare: {
+      rpsRatio: pairs(gateway, bare, (g, b) => g.load.requestsPerSecond / b.load.requestsPerSecond),
+      p50DeltaMs: pairs(gateway, bare, (g, b) => g.load.latencyMs.p50 - b.load.latencyMs.p50),
+      p99DeltaMs: pairs(gateway, bare, (g, b) => g.load.latencyMs.p99 - b.load.latencyMs.p99),
+      ttfbP50DeltaMs: pairs(gateway, bare, (g, b) => g.load.ttfbMs.p50 - b.load.ttfbMs.p50),
+      cpuRatio: pairs(gateway, bare, (g, b) => cpuPerRequest(g) / cpuPerRequest(b)),
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** Command-line flags of `bun run bench`; the defaults keep a whole run under two minutes. */
+import { parseArgs } from "node:util";
+
+export interface BenchOptions {
+  concurrency: number;
+  /** Measured seconds per run. */
+  durationS: number;
+  /** Unmeasured seconds at the start of each run (connections, JIT). */
+  warmupS: number;
+  rounds: number;
+  /** Content chunks per streamed answer. */
+  chunks: number;
+  /** Stub delay before each streamed content chunk (0: the whole stream is written at once). */
+  chunkDelayMs: number;
+  /** Directory of the JSON summaries. */
+  outDir: string;
+}
+
+export const USAGE = `bun run bench [-- flags]
+  --concurrency N   concurrent keep-alive connections per run (default 32)
+  --duration S      measured seconds per run (default 4)
+  --warmup S        unmeasured seconds before each run's window (default 1)
+  --rounds R        rounds per scenario; each round runs direct, bare and gateway once (default 3)
+  --chunks N        content chunks per streamed answer (default 5)
+  --chunk-delay MS  stub delay before each streamed chunk (default 0; >0 separates TTFB from the total)
+  --out DIR         where the JSON summary goes (default bench-results)`;
+
+function positive(name: string, raw: string, integer: boolean): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`--${name} must be a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** The options, or null when --help was asked for. Throws with a message on a bad value. */
+export function parseBenchOptions(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      concurrency: { type: "string", default: "32" },
+      duration: { type: "string", default: "4" },
+      warmup: { type: "string", default: "1" },
+      rounds: { type: "string", default: "3" },
+      chunks: { type: "string", default: "5" },
+      "chunk-delay": { type: "string", default: "0" },
+      out: { type: "string", default: "bench-results" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return null;
+  return {
+    concurrency: positive("concurrency", values.concurrency, true),
+    durationS: positive("duration", values.duration, false),
+    warmupS: values.warmup === "0" ? 0 : positive("warmup", values.warmup, false),
+    rounds: positive("rounds", values.rounds, true),
+    chunks: positive("chunks", values.chunks, true),
+    chunkDelayMs: values["chunk-delay"] === "0" ? 0 : positive("chunk-delay", values["chunk-delay"], false),
+    outDir: values.out,
+  };
+}

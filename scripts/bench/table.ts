@@ -1,0 +1,78 @@
+/** The printed report: one table per scenario, the gateway-vs-bare claims, the ledger check. */
+import type { ScenarioStats, TargetStats } from "./aggregate.ts";
+import type { Scenario } from "./scenarios.ts";
+import { TARGETS } from "./stack.ts";
+import type { Spread } from "./stats.ts";
+
+/** The targets the README states; the benchmark reports against them, it does not enforce them. */
+export const GOALS = { rpsRatio: 0.7, addedP50Ms: 1, ttfbDeltaMs: 1 } as const;
+
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : "—");
+const signedMs = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? "+" : ""}${value.toFixed(3)}` : "—");
+const whole = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : "—");
+const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : "—");
+const range = (s: Spread, format: (v: number) => string) => `${format(s.min)}–${format(s.max)}`;
+
+interface Column {
+  header: string;
+  cell: (id: string, t: TargetStats) => string;
+  left?: boolean;
+}
+
+function render(columns: Column[], rows: [string, TargetStats][]): string[] {
+  const cells = rows.map(([id, t]) => columns.map((c) => c.cell(id, t)));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]) =>
+    values.map((v, i) => (columns[i]!.left ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ").trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)];
+}
+
+function columnsFor(scenario: Scenario): Column[] {
+  return [
+    { header: "target", cell: (id) => id, left: true },
+    { header: "req/s", cell: (_, t) => whole(t.rps.median) },
+    { header: "req/s min–max", cell: (_, t) => range(t.rps, whole) },
+    { header: "p50 ms", cell: (_, t) => ms(t.p50.median) },
+    { header: "p99 ms", cell: (_, t) => ms(t.p99.median) },
+    ...(scenario.stream
+      ? [
+          { header: "TTFB p50", cell: (_: string, t: TargetStats) => ms(t.ttfbP50.median) },
+          { header: "TTFB p99", cell: (_: string, t: TargetStats) => ms(t.ttfbP99.median) },
+        ]
+      : []),
+    { header: "p50 − direct", cell: (id, t) => (id === "direct" ? "—" : signedMs(t.addedP50.median)) },
+    { header: "CPU µs/req: proxy", cell: (id, t) => (id === "direct" ? "—" : whole(t.cpuUsPerRequest.proxy.median)) },
+    { header: "stub", cell: (_, t) => whole(t.cpuUsPerRequest.stub.median) },
+    { header: "loadgen", cell: (_, t) => whole(t.cpuUsPerRequest.loadgen.median) },
+    { header: "pg+redis", cell: (_, t) => whole(t.cpuUsPerRequest.services.median) },
+    { header: "busy", cell: (_, t) => `${whole(t.machineBusy.median * 100)}%` },
+    { header: "errors", cell: (_, t) => String(t.errors) },
+  ];
+}
+
+const verdict = (ok: boolean) => (ok ? "MEETS" : "MISSES");
+
+export function scenarioReport(scenario: Scenario, stats: ScenarioStats): string[] {
+  const rows = TARGETS.map((id) => [id, stats.targets[id]] as [string, TargetStats]);
+  const g = stats.gatewayVsBare;
+  const added = stats.targets.gateway.addedP50;
+  const lines = [
+    `${scenario.id}: ${scenario.title}`,
+    ...render(columnsFor(scenario), rows).map((l) => `  ${l}`),
+    "  gateway vs bare proxy (median of per-round pairs, min–max):",
+    `    rps ratio gateway/bare      ${ratio(g.rpsRatio.median)}  (${range(g.rpsRatio, ratio)})  goal ≥ ${GOALS.rpsRatio}: ${verdict(g.rpsRatio.median >= GOALS.rpsRatio)}`,
+    `    p50 gateway − direct        ${signedMs(added.median)} ms  (${range(added, signedMs)})  goal < ${GOALS.addedP50Ms} ms: ${verdict(added.median < GOALS.addedP50Ms)}`,
+    `    p50 gateway − bare          ${signedMs(g.p50DeltaMs.median)} ms  (${range(g.p50DeltaMs, signedMs)})`,
+    `    p99 gateway − bare          ${signedMs(g.p99DeltaMs.median)} ms  (${range(g.p99DeltaMs, signedMs)})`,
+  ];
+  if (scenario.stream) {
+    const ok = g.ttfbP50DeltaMs.median <= GOALS.ttfbDeltaMs;
+    lines.push(
+      `    TTFB p50 gateway − bare     ${signedMs(g.ttfbP50DeltaMs.median)} ms  (${range(g.ttfbP50DeltaMs, signedMs)})  goal ≤ ${GOALS.ttfbDeltaMs} ms: ${verdict(ok)}`,
+    );
+  }
+  lines.push(`    process CPU per request     gateway ${ratio(g.cpuRatio.median)}× the bare proxy  (${range(g.cpuRatio, ratio)})`);
+  const loadgen = stats.targets.direct.loadgenCores.median;
+  lines.push(`    load generator busy         ${ratio(loadgen)} cores against the stub alone (of ${navigator.hardwareConcurrency})`);
+  return lines;
+}
