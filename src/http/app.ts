@@ -74,7 +74,7 @@ export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Ho
     );
   }
 
-  app.use(metrics.middleware);
+  app.use(proxy ? metrics.proxyMiddleware : metrics.middleware);
 
   app.notFound((c) => errorResponse("unsupported_route", c.get("requestId")));
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { childCache } from "./metric-children.ts";
+import { childCache } from "../http/metric-children.ts";
 
 /**
  * Gateway metrics of the data plane (contract 9). Labels are bounded: route ids, providers,
