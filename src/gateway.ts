@@ -15,6 +15,7 @@ import { openCounters } from "./store/counters/open.ts";
 import type { CountersStore } from "./store/counters/types.ts";
 import { connectPostgres, openPglite, type Database } from "./store/db.ts";
 import { createOperatorTokens } from "./store/repos/operator-tokens.ts";
+import { appendUsageRows } from "./store/usage-batch.ts";
 import { createUsageLedger, type UsageLedger } from "./store/usage-ledger.ts";
 
 export interface GatewayOptions {
@@ -94,6 +95,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const metrics = createHttpMetrics();
     const ledger = createUsageLedger({
       db: database.db,
+      insertRows: appendUsageRows(database),
       logger: log,
       registry: metrics.registry,
       spillDir: config.usageSpillDir,

@@ -12,12 +12,38 @@ import * as schema from "./schema.ts";
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
+export interface ColumnSpec {
+  name: string;
+  /** SQL type the text values are cast to. */
+  type: string;
+}
+
+/**
+ * The statement of insertColumns: every parameter a text[] unnested side by side, each value
+ * cast to its column's type in the select list (so array columns take array literals).
+ */
+function unnestInsert(table: string, columns: readonly ColumnSpec[]): string {
+  const names = columns.map((c) => c.name).join(", ");
+  const casts = columns.map((c, i) => `u.c${i}::${c.type}`).join(", ");
+  const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(", ");
+  const aliases = columns.map((_, i) => `c${i}`).join(", ");
+  return `insert into ${table} (${names}) select ${casts} from unnest(${arrays}) as u(${aliases})`;
+}
+
+const TEXT_OID = 25;
+
 export interface Database {
   readonly kind: "postgres" | "pglite";
   readonly db: Db;
   /** Queries issued through drizzle since start: tests use it to prove a path issues none. */
   readonly stats: { queries: number };
   migrate(): Promise<{ applied: string[] }>;
+  /**
+   * Appends rows given column by column: one `insert … select … from unnest($1::text[], …)` with
+   * one text-array parameter per column (null = NULL), cast to each column's type. The cheapest append the drivers
+   * offer with proper errors (the usage ledger). Counted in `stats.queries` like any statement.
+   */
+  insertColumns(table: string, columns: readonly ColumnSpec[], values: (string | null)[][]): Promise<void>;
   /** Rejects within timeoutMs when the database cannot answer. */
   ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -65,6 +91,11 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     db,
     stats,
     migrate: () => applyMigrations(target),
+    async insertColumns(table, columns, values) {
+      stats.queries++;
+      const params = values.map((column) => client.array(column, TEXT_OID));
+      await client.unsafe(unnestInsert(table, columns), params as never[]);
+    },
     ping: async (timeoutMs) => void (await withTimeout(client`select 1`.execute(), timeoutMs, "postgres ping")),
     close: () => client.end({ timeout: 5 }),
   };
@@ -90,6 +121,10 @@ export async function openPglite(dataDir: string): Promise<Database> {
     db,
     stats,
     migrate: () => applyMigrations(target),
+    async insertColumns(table, columns, values) {
+      stats.queries++;
+      await client.query(unnestInsert(table, columns), values);
+    },
     ping: async (timeoutMs) => void (await withTimeout(client.query("select 1"), timeoutMs, "pglite ping")),
     close: () => client.close(),
   };

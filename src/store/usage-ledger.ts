@@ -18,13 +18,15 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Db } from "./db.ts";
 import { usageEvents } from "./schema.ts";
-import { type BatchWriteResult, describeWriteError, writeUsageBatch } from "./usage-batch.ts";
+import { type BatchWriteResult, describeWriteError, type InsertUsageRows, writeUsageBatch } from "./usage-batch.ts";
 import { createSpillReplayer, createSpillWriter } from "./usage-spill.ts";
 
 export type UsageRow = typeof usageEvents.$inferInsert;
 
 export interface UsageLedgerOptions {
   db: Db;
+  /** How a batch is appended (default: one JSON-parameter INSERT through `db`). */
+  insertRows?: InsertUsageRows;
   logger: Logger;
   /** prom-client registry for the ledger's metrics (none registered without one). */
   registry?: Registry;
@@ -175,7 +177,7 @@ export function createUsageLedger(options: UsageLedgerOptions): UsageLedger {
 
   /** writeUsageBatch plus the ledger's counting and logging of bad rows. */
   async function writeRows(batch: UsageRow[], dedupe: boolean): Promise<BatchWriteResult> {
-    const result = await writeUsageBatch(db, batch, dedupe);
+    const result = await writeUsageBatch(db, batch, dedupe, options.insertRows);
     count("written", result.written);
     count("batches", result.inserts);
     count("dropped", result.bad);
