@@ -38,6 +38,7 @@ describe.skipIf(!services.postgres || !services.redis)("gateway on PostgreSQL + 
       "key_guardrail_policies",
       "key_policies",
       "key_service_links",
+      "model_prices",
       "openai_route_settings",
       "operator_tokens",
       "project_service_links",

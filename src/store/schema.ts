@@ -347,6 +347,25 @@ export const usageEvents = pgTable(
   ],
 );
 
+/** Operator-set prices per model: estimates before a call, and cost when the upstream reports none. */
+export const modelPrices = pgTable(
+  "model_prices",
+  {
+    model: text("model").primaryKey(),
+    inputUsdPerMillion: usd("input_usd_per_million").notNull(),
+    outputUsdPerMillion: usd("output_usd_per_million").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check("model_prices_model_valid", sql`char_length(${t.model}) between 1 and 200`),
+    check(
+      "model_prices_nonnegative",
+      sql`${t.inputUsdPerMillion} >= 0 and ${t.outputUsdPerMillion} >= 0`,
+    ),
+  ],
+);
+
 export const guardrailDefinitions = pgTable(
   "guardrail_definitions",
   {
