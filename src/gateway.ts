@@ -15,6 +15,7 @@ import { openCounters } from "./store/counters/open.ts";
 import type { CountersStore } from "./store/counters/types.ts";
 import { connectPostgres, openPglite, type Database } from "./store/db.ts";
 import { createOperatorTokens } from "./store/repos/operator-tokens.ts";
+import { createKeySeeder } from "./store/spend-rebuild.ts";
 import { appendUsageRows } from "./store/usage-batch.ts";
 import { createUsageLedger, type UsageLedger } from "./store/usage-ledger.ts";
 
@@ -119,6 +120,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       proxyMetrics: createProxyMetrics(metrics.registry),
       cache,
       ledger,
+      counters,
+      seedKey: createKeySeeder({ db: database.db, counters, ledger }),
       directOpenai: config.directOpenai,
       workerToken: config.workerToken,
       upstreamTimeoutMs: config.upstreamTimeoutMs,

@@ -5,6 +5,7 @@ import type { Invalidate } from "../store/cache/invalidation.ts";
 import type { Db } from "../store/db.ts";
 import type { OperatorTokens } from "../store/repos/operator-tokens.ts";
 import { createKeyRoutes } from "./admin/keys.ts";
+import { createModelPriceRoutes } from "./admin/model-prices.ts";
 import { createOpenaiRouteRoutes } from "./admin/openai-routes.ts";
 import { createOperatorTokenRoutes } from "./admin/operator-token.ts";
 import { createProjectRoutes } from "./admin/projects.ts";
@@ -32,5 +33,6 @@ export function createControlApp(deps: ControlDeps) {
   app.route("/admin/keys", createKeyRoutes(deps));
   app.route("/admin/providers", createProviderRoutes(deps));
   app.route("/admin/openai-routes", createOpenaiRouteRoutes(deps));
+  app.route("/admin/model-prices", createModelPriceRoutes(deps));
   return app;
 }

@@ -8,6 +8,7 @@ import type { ProxyDeps } from "./deps.ts";
 import { Exchange } from "./exchange.ts";
 import { assertKeyUsable, authenticateKey, workerIdentity } from "./identity.ts";
 import { parseJsonObject, readBoundedBody } from "./read-body.ts";
+import { reserveLimits } from "./limits.ts";
 import { relayJson, relaySse } from "./relay-response.ts";
 import { ClientAbortedError, sendUpstream, upstreamHeaders, upstreamUrl, type UpstreamTarget } from "./upstream-request.ts";
 
@@ -56,15 +57,17 @@ export async function forwardAi(
   c.set("routeId", spec.route);
   const request = c.req.raw;
   const key = await authenticateKey(request.headers.get("authorization") ?? undefined, deps.cache.keys);
-  const exchange = new Exchange(
-    c.get("requestId"),
+  const exchange = new Exchange({
+    requestId: c.get("requestId"),
     key,
-    spec.route,
-    workerIdentity(request.headers, deps.workerToken),
+    route: spec.route,
+    worker: workerIdentity(request.headers, deps.workerToken),
     startedAt,
-    deps.ledger,
-    deps.proxyMetrics,
-  );
+    ledger: deps.ledger,
+    metrics: deps.proxyMetrics,
+    counters: deps.counters,
+    logger: deps.logger,
+  });
   exchange.provider = spec.provider;
   c.set("keyId", key.id);
   try {
@@ -87,13 +90,16 @@ export async function forwardAi(
     });
     if (!verdict.allowed) throw new GatewayError("policy_denied", { message: verdict.message });
 
+    exchange.estimateUsd = spec.estimateUsd;
+    exchange.price = facts.model === null ? null : (snapshot.prices.get(facts.model) ?? null);
+    await reserveLimits(deps, exchange, { bodyBytes: body.length, maxTokens: facts.maxTokens, price: exchange.price });
+
     const kind = kindOf(upstreamPath);
     const hideUsageChunk = kind === "chat" && facts.stream && !facts.includeUsage;
     if (hideUsageChunk) body = withIncludeUsage(body, json);
 
     const choice = chooseUpstream(snapshot);
     if (!choice.primary) throw new GatewayError("upstream_not_configured");
-    exchange.estimateUsd = spec.estimateUsd;
 
     const queryAt = request.url.indexOf("?");
     const pathAndQuery = queryAt === -1 ? upstreamPath : upstreamPath + request.url.slice(queryAt);
@@ -104,12 +110,12 @@ export async function forwardAi(
         headers: upstreamHeaders(request.headers, {
           authorization: target.serviceKey ? `Bearer ${target.serviceKey}` : null,
           "content-type": request.headers.get("content-type") ?? "application/json",
-          "x-relayna-request-id": exchange.requestId,
+          "x-relayna-request-id": exchange.ctx.requestId,
           "x-relayna-key-id": key.id,
           "x-relayna-project-id": key.projectId,
           traceparent: nextTraceparent(request.headers.get("traceparent") ?? undefined, deps.random),
-          "x-relayna-task-id": exchange.worker.taskId,
-          "x-relayna-run-id": exchange.worker.runId,
+          "x-relayna-task-id": exchange.ctx.worker.taskId,
+          "x-relayna-run-id": exchange.ctx.worker.runId,
         }),
         body,
         timeoutMs: spec.timeoutMs,
@@ -145,6 +151,7 @@ export async function forwardAi(
       statusCode: err instanceof GatewayError ? err.status : 500,
       errorCode: err instanceof GatewayError ? err.code : "internal_error",
     });
+    if (!(err instanceof GatewayError)) deps.logger.error({ err }, "proxy request failed");
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import type { HttpMetrics } from "../http/metrics.ts";
 import type { KeyCache } from "../store/cache/key-cache.ts";
 import type { RuntimeConfig } from "../store/cache/runtime-config.ts";
+import type { CountersStore } from "../store/counters/types.ts";
 import type { UsageLedger } from "../store/usage-ledger.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 
@@ -14,6 +15,10 @@ export interface ProxyDeps {
   proxyMetrics: ProxyMetrics;
   cache: { keys: KeyCache; runtime: RuntimeConfig };
   ledger: UsageLedger;
+  /** Rate-limit and budget counters (Redis, or in memory in embedded mode). */
+  counters: CountersStore;
+  /** Rebuilds one key's budget counters from the usage ledger (when the counters ask for it). */
+  seedKey: (keyId: string) => Promise<void>;
   directOpenai: UpstreamConfig | null;
   workerToken: string | null;
   /** Replaces every AI route's default upstream timeout when set. */

@@ -1,7 +1,10 @@
+import type { Logger } from "pino";
+import { resolveCost, toMicroUsd, type ModelPrice } from "../core/cost.ts";
 import type { RouteId } from "../core/policy.ts";
 import type { UsageFacts } from "../core/response-usage.ts";
-import type { UsageLedger } from "../store/usage-ledger.ts";
+import type { CountersStore, Reservation } from "../store/counters/types.ts";
 import type { KeyRecord } from "../store/repos/key-records.ts";
+import type { UsageLedger } from "../store/usage-ledger.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 
 export interface ExchangeOutcome {
@@ -10,13 +13,30 @@ export interface ExchangeOutcome {
   errorCode: string | null;
   usage?: UsageFacts | null;
   firstTokenMs?: number | null;
-  /** Defaults to the reported cost, else 0 for failures and the route estimate for successes. */
-  costUsd?: number;
+  /** What the upstream reported (header or body), if anything. */
+  reportedCostUsd?: number | null;
 }
+
+export interface ExchangeContext {
+  requestId: string;
+  key: KeyRecord;
+  route: RouteId;
+  worker: { taskId: string | null; runId: string | null };
+  startedAt: number;
+  ledger: UsageLedger;
+  metrics: ProxyMetrics;
+  counters: CountersStore;
+  logger: Logger;
+}
+
+/** A stream that started and was cut still used the upstream: it is charged like a success. */
+const CUT_STREAM = new Set(["client_aborted", "upstream_stream_error"]);
 
 /**
  * One authenticated proxied request: accumulates what the usage ledger needs and writes
- * exactly one row when it ends, whatever way it ends (contract 5).
+ * exactly one row when it ends, whatever way it ends (contract 5). A limits reservation taken
+ * for it is settled with the same tokens and cost the row records, or released when nothing
+ * was charged, so the counters and the ledger agree.
  */
 export class Exchange {
   model: string | null = null;
@@ -25,43 +45,51 @@ export class Exchange {
   stream = false;
   fallbackCount = 0;
   estimateUsd = 0;
+  price: ModelPrice | null = null;
+  estimatedTokens = 0;
+  reservation: Reservation | null = null;
   private finished = false;
 
-  constructor(
-    readonly requestId: string,
-    readonly key: KeyRecord,
-    readonly route: RouteId,
-    readonly worker: { taskId: string | null; runId: string | null },
-    private readonly startedAt: number,
-    private readonly ledger: UsageLedger,
-    private readonly metrics: ProxyMetrics,
-  ) {}
+  constructor(readonly ctx: ExchangeContext) {}
+
+  get route(): RouteId {
+    return this.ctx.route;
+  }
 
   finish(outcome: ExchangeOutcome): void {
     if (this.finished) return;
     this.finished = true;
+    const { ctx } = this;
     const success = outcome.errorCode === null && outcome.statusCode < 400;
+    const charged = success || (outcome.statusCode < 400 && CUT_STREAM.has(outcome.errorCode ?? ""));
     const usage = outcome.usage ?? null;
-    const cost = outcome.costUsd ?? usage?.costUsd ?? (success ? this.estimateUsd : 0);
-    this.metrics.request(this.route, this.provider, outcome.statusCode);
-    if (!success) this.metrics.error(this.route, outcome.errorCode ?? "upstream_status");
-    if (usage) this.metrics.tokens(this.route, this.provider, usage.inputTokens, usage.outputTokens);
-    if (cost > 0) this.metrics.cost(this.route, this.provider, cost);
-    this.ledger.record({
-      requestId: this.requestId,
-      keyId: this.key.id,
-      projectId: this.key.projectId,
-      route: this.route,
+    const cost = resolveCost({
+      reportedUsd: outcome.reportedCostUsd ?? usage?.costUsd ?? null,
+      price: this.price,
+      usage,
+      estimateUsd: this.estimateUsd,
+      charged,
+    });
+    this.settle(charged || cost > 0, usage, cost);
+    ctx.metrics.request(ctx.route, this.provider, outcome.statusCode);
+    if (!success) ctx.metrics.error(ctx.route, outcome.errorCode ?? "upstream_status");
+    if (usage) ctx.metrics.tokens(ctx.route, this.provider, usage.inputTokens, usage.outputTokens);
+    if (cost > 0) ctx.metrics.cost(ctx.route, this.provider, cost);
+    ctx.ledger.record({
+      requestId: ctx.requestId,
+      keyId: ctx.key.id,
+      projectId: ctx.key.projectId,
+      route: ctx.route,
       model: this.model,
       provider: this.provider,
       serviceName: this.serviceName,
-      taskId: this.worker.taskId,
-      runId: this.worker.runId,
+      taskId: ctx.worker.taskId,
+      runId: ctx.worker.runId,
       status: success ? "success" : "failure",
       statusCode: outcome.statusCode,
       errorCode: outcome.errorCode,
       stream: this.stream,
-      latencyMs: Math.max(0, Math.round(performance.now() - this.startedAt)),
+      latencyMs: Math.max(0, Math.round(performance.now() - ctx.startedAt)),
       firstTokenMs: outcome.firstTokenMs == null ? null : Math.round(outcome.firstTokenMs),
       inputTokens: usage?.inputTokens ?? 0,
       outputTokens: usage?.outputTokens ?? 0,
@@ -69,5 +97,17 @@ export class Exchange {
       estimatedCostUsd: cost,
       fallbackCount: this.fallbackCount,
     });
+  }
+
+  /** Off the response path; a failure leaves the reservation to expire (1 h) and is logged. */
+  private settle(charged: boolean, usage: UsageFacts | null, cost: number): void {
+    const reservation = this.reservation;
+    if (!reservation) return;
+    const { counters, logger } = this.ctx;
+    const now = Date.now();
+    const done = charged
+      ? counters.settle(reservation, { tokens: usage ? usage.totalTokens : this.estimatedTokens, costMicroUsd: toMicroUsd(cost) }, now)
+      : counters.release(reservation, now);
+    done.catch((err: Error) => logger.warn({ err: { message: err.message }, key_id: reservation.keyId }, "limit reservation not reconciled"));
   }
 }

@@ -31,7 +31,7 @@ export function relayJson(upstream: Response, exchange: Exchange, clientSignal: 
   const reportedCost = costHeader(upstream.headers);
   const headers = clientHeaders(upstream.headers, false);
   if (!upstream.body) {
-    exchange.finish({ statusCode: upstream.status, errorCode: null, costUsd: reportedCost ?? undefined });
+    exchange.finish({ statusCode: upstream.status, errorCode: null, reportedCostUsd: reportedCost });
     return new Response(null, { status: upstream.status, headers });
   }
   const declared = Number(upstream.headers.get("content-length") ?? "NaN");
@@ -46,8 +46,7 @@ export function relayJson(upstream: Response, exchange: Exchange, clientSignal: 
         if (done) {
           controller.close();
           const usage = kept <= MAX_INSPECTED_BYTES ? usageFromJsonBody(Buffer.concat(chunks).toString("utf8")) : null;
-          const cost = reportedCost ?? usage?.costUsd ?? undefined;
-          exchange.finish({ statusCode: upstream.status, errorCode: null, usage, costUsd: cost });
+          exchange.finish({ statusCode: upstream.status, errorCode: null, usage, reportedCostUsd: reportedCost });
           return;
         }
         kept += value.length;
@@ -82,7 +81,7 @@ async function relayWhole(
     throw new GatewayError("upstream_connection", { cause: err });
   }
   const usage = upstream.ok ? usageFromJsonBody(decoder.decode(bytes)) : null;
-  exchange.finish({ statusCode: upstream.status, errorCode: null, usage, costUsd: reportedCost ?? usage?.costUsd ?? undefined });
+  exchange.finish({ statusCode: upstream.status, errorCode: null, usage, reportedCostUsd: reportedCost });
   return new Response(bytes, { status: upstream.status, headers });
 }
 
@@ -114,7 +113,7 @@ export function relaySse(
       errorCode: status === "completed" ? null : status === "client_aborted" ? "client_aborted" : "upstream_stream_error",
       usage: result.usage,
       firstTokenMs: result.firstTokenMs,
-      costUsd: reportedCost ?? result.usage?.costUsd ?? undefined,
+      reportedCostUsd: reportedCost,
     });
   });
   return new Response(body, { status: upstream.status, headers: clientHeaders(upstream.headers, true) });

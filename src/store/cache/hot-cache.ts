@@ -44,6 +44,7 @@ export async function createHotCache(options: HotCacheOptions): Promise<HotCache
         return keys.invalidateProject(event.projectId);
       case "routes":
       case "providers":
+      case "prices":
         return runtime.markStale();
       case "services":
       case "all":

@@ -11,7 +11,9 @@ export type InvalidationEvent =
   /** Provider configurations (LiteLLM override, internal-service providers). */
   | { kind: "providers" }
   /** Service registrations or their links. */
-  | { kind: "services" };
+  | { kind: "services" }
+  /** The model price table. */
+  | { kind: "prices" };
 
 /** Called by admin handlers after a successful write; never throws, never blocks the response. */
 export type Invalidate = (event: InvalidationEvent) => void;

@@ -1,13 +1,16 @@
 import { and, eq } from "drizzle-orm";
 import type { UpstreamConfig } from "../../config/config.ts";
+import type { ModelPrice } from "../../core/cost.ts";
 import type { Db } from "../db.ts";
-import { openaiRouteSettings, providerConfigs } from "../schema.ts";
+import { modelPrices, openaiRouteSettings, providerConfigs } from "../schema.ts";
 
 export interface RuntimeSnapshot {
   /** Route toggles by route id (`chat-completions`, …); a missing row counts as enabled. */
   routes: ReadonlyMap<string, boolean>;
   /** The enabled `litellm` provider config, else the environment's LiteLLM, else null. */
   litellm: UpstreamConfig | null;
+  /** Operator-set model prices (estimates, and cost when the upstream reports none). */
+  prices: ReadonlyMap<string, ModelPrice>;
 }
 
 export interface RuntimeConfig {
@@ -27,18 +30,20 @@ export interface RuntimeConfigOptions {
 }
 
 async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<RuntimeSnapshot> {
-  const [routes, providers] = await Promise.all([
+  const [routes, providers, prices] = await Promise.all([
     db.select({ id: openaiRouteSettings.routeId, enabled: openaiRouteSettings.enabled }).from(openaiRouteSettings),
     db
       .select({ baseUrl: providerConfigs.baseUrl, credential: providerConfigs.credential })
       .from(providerConfigs)
       .where(and(eq(providerConfigs.kind, "litellm"), eq(providerConfigs.enabled, true)))
       .limit(1),
+    db.select().from(modelPrices),
   ]);
   const override = providers[0];
   return {
     routes: new Map(routes.map((r) => [r.id, r.enabled])),
     litellm: override ? { baseUrl: override.baseUrl, serviceKey: override.credential ?? "" } : envLitellm,
+    prices: new Map(prices.map((p) => [p.model, { inputUsdPerMillion: p.inputUsdPerMillion, outputUsdPerMillion: p.outputUsdPerMillion }])),
   };
 }
 

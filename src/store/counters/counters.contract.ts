@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { RESERVATION_TTL_MS, WINDOW_MS, msUntilNextUtcDay, msUntilNextUtcMonth } from "../../core/limits.ts";
+import { SEEDED_TTL_MS } from "./keys.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation } from "./types.ts";
 import { ReservationMismatchError } from "./validate.ts";
 
@@ -36,6 +37,7 @@ export function describeCountersContract(
       monthlyBudgetMicroUsd: null,
       estimatedCostMicroUsd: 0,
       nowMs: T0,
+      requireSeeded: false,
       ...over,
     });
     const admitted = async (over: Partial<AdmitRequest> = {}): Promise<Reservation> => {
@@ -59,7 +61,7 @@ export function describeCountersContract(
       for (let t = T0 + 58_000; t < T0 + 62_000; t += 100) {
         const verdict = await store.admit(ask({ rpmLimit: 5, nowMs: t }));
         if (verdict.ok) times.push(t);
-        else expect(verdict.retryAfterMs).toBeGreaterThan(0);
+        else expect((verdict as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
       }
       expect(times.length).toBe(5 + Math.ceil((5 * 4_000) / WINDOW_MS));
     });
@@ -154,10 +156,11 @@ export function describeCountersContract(
       expect(await spend(later + 1)).toEqual({ dailyMicroUsd: 4_000, monthlyMicroUsd: 4_000 });
     });
 
-    test("seedSpend sets spent totals, keeps live reservations, and admit denies when over", async () => {
+    test("seedKey sets spent totals, keeps live reservations, and admit denies when over", async () => {
       await admitted({ estimatedCostMicroUsd: 3_000 });
-      await store.seedSpend([{ keyId, day: DAY, month: MONTH, dailyMicroUsd: 7_000, monthlyMicroUsd: 20_000 }]);
-      await store.seedSpend([{ keyId, day: DAY, month: MONTH, dailyMicroUsd: 7_000, monthlyMicroUsd: 20_000 }]);
+      const row = { keyId, day: DAY, month: MONTH, dailyMicroUsd: 7_000, monthlyMicroUsd: 20_000 };
+      await store.seedKey(row, T0);
+      await store.seedKey(row, T0);
       expect(await spend()).toEqual({ dailyMicroUsd: 10_000, monthlyMicroUsd: 23_000 });
       expect(await store.admit(ask({ dailyBudgetMicroUsd: 10_000 }))).toMatchObject({ reason: "daily_budget" });
       expect(await store.admit(ask({ monthlyBudgetMicroUsd: 23_000 }))).toMatchObject({ reason: "monthly_budget" });
@@ -178,10 +181,20 @@ export function describeCountersContract(
       expect(await store.spend(other, DAY, MONTH, T0)).toEqual({ dailyMicroUsd: 0, monthlyMicroUsd: 0 });
     });
 
-    test("marker: null until set", async () => {
-      expect(await store.getMarker()).toBeNull();
-      await store.setMarker("rebuilt-at-1");
-      expect(await store.getMarker()).toBe("rebuilt-at-1");
+    test("a budgeted admit needs the key seeded: unseeded records nothing; the seed lasts SEEDED_TTL_MS", async () => {
+      const budgeted = { dailyBudgetMicroUsd: 10_000, estimatedCostMicroUsd: 1_000, rpmLimit: 1, requireSeeded: true };
+      expect(await store.admit(ask(budgeted))).toEqual({ ok: false, reason: "unseeded" });
+      expect(await spend()).toEqual({ dailyMicroUsd: 0, monthlyMicroUsd: 0 });
+      await store.seedKey({ keyId, day: DAY, month: MONTH, dailyMicroUsd: 9_500, monthlyMicroUsd: 9_500 }, T0);
+      // Nothing was counted by the unseeded attempt: the RPM 1 slot is still free.
+      await admitted(budgeted);
+      expect(await store.admit(ask({ ...budgeted, rpmLimit: null, nowMs: T0 + 1 }))).toMatchObject({ reason: "daily_budget" });
+      // Unlimited-by-budget admits never ask for a seed.
+      const other = `key-${crypto.randomUUID()}`;
+      expect((await store.admit(ask({ keyId: other, rpmLimit: 5 }))).ok).toBe(true);
+      // After the seed's lifetime the key asks again (reconciliation with the ledger).
+      const later = T0 + SEEDED_TTL_MS + 1;
+      expect(await store.admit(ask({ ...budgeted, nowMs: later }))).toEqual({ ok: false, reason: "unseeded" });
     });
 
     test("rejects fractional money, duplicate ids and a tampered reservation", async () => {

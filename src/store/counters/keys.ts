@@ -9,7 +9,9 @@
  *   <prefix>{<keyId>}:res                  HASH r:<id> → "cost|tokens|windowStartMs|day|month",
  *                                          d:<day> / m:<month> → reserved micro-USD sums
  *                                          (same TTL: the sums vanish with their reservations)
- *   <prefix>marker                         STRING, no TTL: gone ⇒ Redis lost its data
+ *   <prefix>{<keyId>}:seeded               STRING ms until which the spent totals       TTL 6 h
+ *                                          stand as seeded from the ledger
+ *                                          (gone ⇒ never seeded, expired, or Redis lost its data)
  *
  * TTLs are refreshed on every write and are durations computed from the caller's nowMs,
  * never absolute times, so tests may drive nowMs freely.
@@ -20,6 +22,8 @@ const DAY_MS = 86_400_000;
 export const DAY_KEY_TTL_MS = 2 * DAY_MS;
 export const MONTH_KEY_TTL_MS = 62 * DAY_MS;
 export const RESERVATION_KEYS_TTL_MS = RESERVATION_TTL_MS + 5 * 60_000;
+/** How long a key's seed from the ledger stands before it is reconciled again. */
+export const SEEDED_TTL_MS = 6 * 3_600_000;
 const BUCKET_SLACK_MS = 5_000;
 
 export interface KeyspaceOfKey {
@@ -28,6 +32,7 @@ export interface KeyspaceOfKey {
   spentMonth(month: string): string;
   reservationExpiry: string;
   reservations: string;
+  seeded: string;
 }
 
 export function assertPrefix(prefix: string): void {
@@ -42,11 +47,8 @@ export function keyspaceOf(prefix: string, keyId: string): KeyspaceOfKey {
     spentMonth: (month) => `${base}:spent:m:${month}`,
     reservationExpiry: `${base}:res:exp`,
     reservations: `${base}:res`,
+    seeded: `${base}:seeded`,
   };
-}
-
-export function markerKey(prefix: string): string {
-  return `${prefix}marker`;
 }
 
 /** A bucket is read while current and while previous: until two windows after its start. */

@@ -25,17 +25,20 @@ end
 
 /**
  * KEYS: 1 current bucket, 2 previous bucket, 3 spent day, 4 spent month,
- *       5 reservation expiry zset, 6 reservations hash
+ *       5 reservation expiry zset, 6 reservations hash, 7 seeded flag
  * ARGV: 1 nowMs, 2 elapsedMs, 3 rpm, 4 tpm, 5 est tokens, 6 daily budget, 7 monthly budget
  *       (limits: -1 = none), 8 est cost, 9 reservation id, 10 day, 11 month, 12 windowStartMs,
- *       13 expiresAtMs, 14 bucket ttl, 15 reservations ttl
+ *       13 expiresAtMs, 14 bucket ttl, 15 reservations ttl, 16 '1' when the key must be seeded
  * Returns {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly), prevN, currN, prevT, currT,
- *          dayUsed, monthUsed}; reserves only when the mask is 0.
+ *          dayUsed, monthUsed}; reserves only when the mask is 0. {-1} when the key must be
+ *          seeded from the ledger first (nothing recorded).
  */
 export const ADMIT_LUA = `${HELPERS}
 if redis.call('HEXISTS', KEYS[6], 'r:' .. ARGV[9]) == 1 then
   return redis.error_reply('ERR duplicate reservation id')
 end
+-- the seed flag holds the ms until which it stands (compared with the caller's clock)
+if ARGV[16] == '1' and num(redis.call('GET', KEYS[7])) <= tonumber(ARGV[1]) then return {-1} end
 
 -- reservations whose process died: stop counting them
 local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])

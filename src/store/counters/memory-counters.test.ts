@@ -21,6 +21,7 @@ describe("memory counters", () => {
         monthlyBudgetMicroUsd: null,
         estimatedCostMicroUsd: 0,
         nowMs: T0,
+        requireSeeded: false,
       });
       expect(verdict.ok).toBe(true);
     }
@@ -35,6 +36,7 @@ describe("memory counters", () => {
       monthlyBudgetMicroUsd: null,
       estimatedCostMicroUsd: 0,
       nowMs: T0 + 2 * 3_600_000,
+      requireSeeded: false,
     });
     expect(store.trackedKeyCount()).toBe(1);
   });

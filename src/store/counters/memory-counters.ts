@@ -13,7 +13,7 @@ import {
   utcMonth,
   windowStartOf,
 } from "../../core/limits.ts";
-import { DAY_KEY_TTL_MS, MONTH_KEY_TTL_MS } from "./keys.ts";
+import { DAY_KEY_TTL_MS, MONTH_KEY_TTL_MS, SEEDED_TTL_MS } from "./keys.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation } from "./types.ts";
 import { ReservationMismatchError, assertAdmitRequest, assertSettlement, assertSpendRow } from "./validate.ts";
 
@@ -31,6 +31,8 @@ interface KeyState {
   spentDays: Map<string, number>;
   spentMonths: Map<string, number>;
   reservations: Map<string, StoredReservation>;
+  /** Budget totals hold the ledger's spend until then (seedKey). */
+  seededUntilMs: number;
 }
 
 const SWEEP_EVERY_MS = WINDOW_MS;
@@ -43,12 +45,11 @@ export interface MemoryCountersStore extends CountersStore {
 export function createMemoryCounters(): MemoryCountersStore {
   const keys = new Map<string, KeyState>();
   let lastSweepMs = -Infinity;
-  let marker: string | null = null;
 
   function stateOf(keyId: string): KeyState {
     let state = keys.get(keyId);
     if (!state) {
-      state = { buckets: new Map(), spentDays: new Map(), spentMonths: new Map(), reservations: new Map() };
+      state = { buckets: new Map(), spentDays: new Map(), spentMonths: new Map(), reservations: new Map(), seededUntilMs: 0 };
       keys.set(keyId, state);
     }
     return state;
@@ -70,7 +71,8 @@ export function createMemoryCounters(): MemoryCountersStore {
     for (const [keyId, state] of keys) {
       prune(state, nowMs);
       const empty =
-        state.buckets.size + state.spentDays.size + state.spentMonths.size + state.reservations.size === 0;
+        state.buckets.size + state.spentDays.size + state.spentMonths.size + state.reservations.size === 0 &&
+        state.seededUntilMs <= nowMs;
       if (empty) keys.delete(keyId);
     }
   }
@@ -91,6 +93,7 @@ export function createMemoryCounters(): MemoryCountersStore {
     assertAdmitRequest(req);
     if (keys.get(req.keyId)?.reservations.has(req.reservationId)) throw new Error("duplicate reservation id");
     sweep(req.nowMs);
+    if (req.requireSeeded && !((keys.get(req.keyId)?.seededUntilMs ?? 0) > req.nowMs)) return { ok: false, reason: "unseeded" };
     const state = stateOf(req.keyId);
     prune(state, req.nowMs);
     const windowStartMs = windowStartOf(req.nowMs);
@@ -163,19 +166,12 @@ export function createMemoryCounters(): MemoryCountersStore {
       const { daily, monthly } = used(keys.get(keyId), day, month, nowMs);
       return { dailyMicroUsd: daily, monthlyMicroUsd: monthly };
     },
-    async seedSpend(rows) {
-      rows.forEach(assertSpendRow);
-      for (const row of rows) {
-        const state = stateOf(row.keyId);
-        state.spentDays.set(row.day, row.dailyMicroUsd);
-        state.spentMonths.set(row.month, row.monthlyMicroUsd);
-      }
-    },
-    async getMarker() {
-      return marker;
-    },
-    async setMarker(value) {
-      marker = value;
+    async seedKey(row, nowMs) {
+      assertSpendRow(row);
+      const state = stateOf(row.keyId);
+      state.spentDays.set(row.day, row.dailyMicroUsd);
+      state.spentMonths.set(row.month, row.monthlyMicroUsd);
+      state.seededUntilMs = nowMs + SEEDED_TTL_MS;
     },
     async ping() {},
     trackedKeyCount: () => keys.size,

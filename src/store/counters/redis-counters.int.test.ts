@@ -52,6 +52,7 @@ const request = (over: Partial<AdmitRequest>): AdmitRequest => ({
   monthlyBudgetMicroUsd: 10_000_000,
   estimatedCostMicroUsd: 1_000,
   nowMs: T0,
+  requireSeeded: false,
   ...over,
 });
 
@@ -85,18 +86,18 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     }
   });
 
-  test("every key sits under the prefix with a {keyId} hash tag and a TTL (except the marker)", async () => {
+  test("every key sits under the prefix with a {keyId} hash tag and a TTL", async () => {
     const prefix = `${filePrefix}layout:`;
     const store = createRedisCounters(client, { prefix });
     const verdict = await store.admit(request({ keyId: "key-a" }));
     if (!verdict.ok) throw new Error("expected admission");
     await store.settle(verdict.reservation, { tokens: 10, costMicroUsd: 700 }, T0 + 5);
     await store.admit(request({ keyId: "key-a", nowMs: T0 + 6 }));
-    await store.setMarker("m");
+    await store.seedKey({ keyId: "key-a", day: "2030-01-15", month: "2030-01", dailyMicroUsd: 700, monthlyMicroUsd: 700 }, T0 + 7);
     const [, keys] = await client.scan("0", "MATCH", `${prefix}*`, "COUNT", 1_000);
     expect(keys.sort()).toEqual(
       [
-        `${prefix}marker`,
+        `${prefix}{key-a}:seeded`,
         `${prefix}{key-a}:res`,
         `${prefix}{key-a}:res:exp`,
         `${prefix}{key-a}:rl:${T0}`,
@@ -106,8 +107,7 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     );
     for (const key of keys) {
       const ttl = await client.pttl(key);
-      if (key.endsWith("marker")) expect(ttl).toBe(-1);
-      else expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeGreaterThan(0);
     }
     expect(Number(await client.pttl(`${prefix}{key-a}:rl:${T0}`))).toBeLessThanOrEqual(2 * 60_000 + 5_000);
     expect(await client.get(`${prefix}{key-a}:spent:d:2030-01-15`)).toBe("700");

@@ -17,7 +17,7 @@ import {
   assertPrefix,
   bucketTtlMs,
   keyspaceOf,
-  markerKey,
+  SEEDED_TTL_MS,
 } from "./keys.ts";
 import { ADMIT_LUA, FINISH_LUA, SPEND_LUA } from "./lua.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation, SpendRow } from "./types.ts";
@@ -42,7 +42,7 @@ const FAILED_BITS: [number, DenyReason][] = [
 function withScripts(client: Redis): Redis & ScriptCommands {
   const scripted = client as Redis & Partial<ScriptCommands>;
   if (!scripted.relaynaCountersAdmit) {
-    client.defineCommand("relaynaCountersAdmit", { lua: ADMIT_LUA, numberOfKeys: 6 });
+    client.defineCommand("relaynaCountersAdmit", { lua: ADMIT_LUA, numberOfKeys: 7 });
     client.defineCommand("relaynaCountersFinish", { lua: FINISH_LUA, numberOfKeys: 5 });
     client.defineCommand("relaynaCountersSpend", { lua: SPEND_LUA, numberOfKeys: 4 });
   }
@@ -69,6 +69,7 @@ export function createRedisCounters(client: Redis, opts: { prefix: string }): Co
       keys.spentMonth(month),
       keys.reservationExpiry,
       keys.reservations,
+      keys.seeded,
       req.nowMs,
       req.nowMs - windowStartMs,
       limitArg(req.rpmLimit),
@@ -84,7 +85,9 @@ export function createRedisCounters(client: Redis, opts: { prefix: string }): Co
       req.nowMs + RESERVATION_TTL_MS,
       bucketTtlMs(windowStartMs, req.nowMs),
       RESERVATION_KEYS_TTL_MS,
+      req.requireSeeded ? "1" : "0",
     );
+    if (reply[0] === -1) return { ok: false, reason: "unseeded" };
     const [mask = 0, prevRequests = 0, currRequests = 0, prevTokens = 0, currTokens = 0, dayUsed = 0, monthUsed = 0] =
       reply;
     if (mask === 0) {
@@ -163,24 +166,18 @@ export function createRedisCounters(client: Redis, opts: { prefix: string }): Co
       );
       return { dailyMicroUsd, monthlyMicroUsd };
     },
-    async seedSpend(rows: SpendRow[]) {
-      rows.forEach(assertSpendRow);
-      if (rows.length === 0) return;
-      const pipeline = redis.pipeline();
-      for (const row of rows) {
-        const keys = keysOf(row.keyId);
-        pipeline.set(keys.spentDay(row.day), row.dailyMicroUsd, "PX", DAY_KEY_TTL_MS);
-        pipeline.set(keys.spentMonth(row.month), row.monthlyMicroUsd, "PX", MONTH_KEY_TTL_MS);
-      }
-      const results = (await pipeline.exec()) ?? [];
-      const failure = results.find(([err]) => err !== null);
+    async seedKey(row: SpendRow, nowMs: number) {
+      assertSpendRow(row);
+      const keys = keysOf(row.keyId);
+      // One transaction: the flag never stands without the totals it vouches for.
+      const results = await redis
+        .multi()
+        .set(keys.spentDay(row.day), row.dailyMicroUsd, "PX", DAY_KEY_TTL_MS)
+        .set(keys.spentMonth(row.month), row.monthlyMicroUsd, "PX", MONTH_KEY_TTL_MS)
+        .set(keys.seeded, nowMs + SEEDED_TTL_MS, "PX", SEEDED_TTL_MS)
+        .exec();
+      const failure = (results ?? []).find(([err]) => err !== null);
       if (failure) throw failure[0];
-    },
-    async getMarker() {
-      return redis.get(markerKey(opts.prefix));
-    },
-    async setMarker(value) {
-      await redis.set(markerKey(opts.prefix), value);
     },
     ping: () => pingRedis(redis, PING_TIMEOUT_MS),
     async close() {},

@@ -22,11 +22,18 @@ export interface AdmitRequest {
   monthlyBudgetMicroUsd: number | null;
   estimatedCostMicroUsd: number;
   nowMs: number;
+  /**
+   * The key's budget counters must hold the ledger's spend: when they were never seeded (or
+   * Redis lost them), admit answers `unseeded` and records nothing; the caller seeds the key
+   * from the ledger (seedKey) and asks again.
+   */
+  requireSeeded: boolean;
 }
 
 export type AdmitVerdict =
   | { ok: true; reservation: Reservation }
-  | { ok: false; reason: DenyReason; retryAfterMs: number };
+  | { ok: false; reason: DenyReason; retryAfterMs: number }
+  | { ok: false; reason: "unseeded" };
 
 export interface Reservation {
   keyId: string;
@@ -68,11 +75,12 @@ export interface CountersStore {
     month: string,
     nowMs?: number,
   ): Promise<{ dailyMicroUsd: number; monthlyMicroUsd: number }>;
-  /** Rebuild from the ledger: set the SPENT totals; live reservations are untouched. */
-  seedSpend(rows: SpendRow[]): Promise<void>;
-  /** A value that disappears with the data, so callers notice a flushed / restarted Redis. */
-  getMarker(): Promise<string | null>;
-  setMarker(value: string): Promise<void>;
+  /**
+   * Rebuild one key from the ledger: set its SPENT totals (live reservations untouched) and
+   * mark it seeded for SEEDED_TTL_MS, after which the next budgeted admit asks for a fresh seed
+   * (a periodic reconciliation with the ledger).
+   */
+  seedKey(row: SpendRow, nowMs: number): Promise<void>;
   ping(): Promise<void>;
   /** Releases what the store itself owns; a Redis client passed in stays the caller's to quit. */
   close(): Promise<void>;
