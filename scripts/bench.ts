@@ -42,7 +42,7 @@ function header(o: BenchOptions, env: ReturnType<typeof environment>, logLevel: 
     `  concurrency ${o.concurrency}; per scenario ${o.rounds} rounds of direct, bare, gateway (order rotated each round),`,
     `  each run ${o.warmupS} s warm-up + ${o.durationS} s measured, load generator scripts/bench/load.ts (Bun fetch, own process);`,
     `  latency = fetch() to the end of the body, TTFB = fetch() to the first body chunk read`,
-    `  gateway: bun src/main.ts + PostgreSQL + Redis; auth, policy and usage ledger on, no guardrails;`,
+    `  gateway: bun src/main.ts + PostgreSQL + Redis; auth, policy and usage ledger on${o.limits ? ", RPM/TPM/budgets metered" : ""}, no guardrails;`,
     `  LOG_LEVEL=${logLevel}: request logs off (a stdout line per request would dominate the profile)`,
   ];
 }
@@ -55,7 +55,7 @@ async function run(o: BenchOptions): Promise<void> {
     const startedAt = performance.now();
     const env = environment();
     for (const line of header(o, env, GATEWAY_LOG_LEVEL)) log(line);
-    const stack = await startStack(cleanup, (line) => log(`  ${line}`));
+    const stack = await startStack(cleanup, (line) => log(`  ${line}`), [], o.limits);
 
     const list = scenarios(o.chunks, o.chunkDelayMs);
     const targets = TARGETS.map((id) => stack.targets[id]);

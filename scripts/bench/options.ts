@@ -14,6 +14,8 @@ export interface BenchOptions {
   chunkDelayMs: number;
   /** Directory of the JSON summaries. */
   outDir: string;
+  /** Give the gateway's key RPM, TPM and budgets that never deny, so every request is metered. */
+  limits: boolean;
 }
 
 export const USAGE = `bun run bench [-- flags]
@@ -23,7 +25,9 @@ export const USAGE = `bun run bench [-- flags]
   --rounds R        rounds per scenario; each round runs direct, bare and gateway once (default 3)
   --chunks N        content chunks per streamed answer (default 5)
   --chunk-delay MS  stub delay before each streamed chunk (default 0; >0 separates TTFB from the total)
-  --out DIR         where the JSON summary goes (default bench-results)`;
+  --out DIR         where the JSON summary goes (default bench-results)
+  --limits          the gateway's key has RPM, TPM and daily/monthly budgets (never reached): one
+                    Redis round trip per request, as a metered key pays`;
 
 function positive(name: string, raw: string, integer: boolean): number {
   const value = Number(raw);
@@ -45,6 +49,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
       chunks: { type: "string", default: "5" },
       "chunk-delay": { type: "string", default: "0" },
       out: { type: "string", default: "bench-results" },
+      limits: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -57,5 +62,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
     chunks: positive("chunks", values.chunks, true),
     chunkDelayMs: values["chunk-delay"] === "0" ? 0 : positive("chunk-delay", values["chunk-delay"], false),
     outDir: values.out,
+    limits: values.limits,
   };
 }

@@ -45,7 +45,12 @@ async function assertReady(controlUrl: string): Promise<void> {
 }
 
 /** `bunFlags`: extra flags for the gateway's bun (e.g. --cpu-prof-md with --cpu-prof-dir). */
-export async function startStack(cleanup: Cleanup, log: (line: string) => void, bunFlags: string[] = []): Promise<Stack> {
+export async function startStack(
+  cleanup: Cleanup,
+  log: (line: string) => void,
+  bunFlags: string[] = [],
+  limits = false,
+): Promise<Stack> {
   const testDb = await createTestDatabase();
   cleanup.add(`drop database ${testDb.name}`, () => testDb.drop());
   const redis = createTestRedisPrefix();
@@ -86,7 +91,10 @@ export async function startStack(cleanup: Cleanup, log: (line: string) => void, 
   // The gateway has applied the migrations: the key can be written now.
   const database = connectPostgres(testDb.url, { max: 2 });
   cleanup.add("close our database connection", () => database.close());
-  const key = await insertTestKey(database.db, { policy: { allowStreaming: true } });
+  // With --limits every request is metered (one Redis round trip) by limits it never reaches.
+  const metered = { rpmLimit: 100_000_000, tpmLimit: 2_000_000_000, dailyBudgetUsd: 1e9, monthlyBudgetUsd: 1e9 };
+  const key = await insertTestKey(database.db, { policy: { allowStreaming: true, ...(limits ? metered : {}) } });
+  if (limits) log("gateway key: RPM, TPM and budgets on (never reached)");
 
   return {
     targets: {
