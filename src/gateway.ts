@@ -18,6 +18,7 @@ import { createOperatorTokens } from "./store/repos/operator-tokens.ts";
 import { createKeySeeder } from "./store/spend-rebuild.ts";
 import { appendUsageRows } from "./store/usage-batch.ts";
 import { createUsageLedger, type UsageLedger } from "./store/usage-ledger.ts";
+import { createUsagePartitionMaintenance } from "./store/usage-partitions.ts";
 
 export interface GatewayOptions {
   /** Where JSON logs go (default stdout). */
@@ -84,6 +85,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   try {
     const { applied } = await database.migrate();
     log.info({ applied, database: database.kind }, "migrations applied");
+    // Usage partitions ahead of time and retention: now, then daily (one replica at a time).
+    const partitions = createUsagePartitionMaintenance({
+      db: database.db,
+      logger: log,
+      retentionMonths: config.usageRetentionMonths,
+    });
+    partitions.start();
+    cleanup.unshift(() => partitions.stop());
 
     const operatorTokens = createOperatorTokens(database.db);
     const { created, generated } = await operatorTokens.bootstrap(config.adminToken);
@@ -158,6 +167,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         await ledger.close(Math.max(5_000, config.shutdownGraceMs));
         await cache.close();
         await counters.close();
+        await partitions.stop();
         await database.close();
         log.info({ drained }, "stopped");
         return { drained };

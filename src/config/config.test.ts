@@ -18,6 +18,7 @@ describe("parseConfig", () => {
         redisKeyPrefix: "relayna:",
         dataDir: "./.data",
         usageSpillDir: "<tmp>",
+        usageRetentionMonths: 13,
         litellm: null,
         directOpenai: null,
         studio: { baseUrl: null, token: null },
@@ -55,6 +56,13 @@ describe("parseConfig", () => {
     expect(result.config.shutdownGraceMs).toBe(5000);
   });
 
+  test("USAGE_RETENTION_MONTHS takes 0 (keep forever) to 1200", () => {
+    for (const months of [0, 1, 24, 1200]) {
+      const result = parseConfig({ USAGE_RETENTION_MONTHS: ` ${months} ` });
+      expect(result.ok && result.config.usageRetentionMonths).toBe(months);
+    }
+  });
+
   test("empty values mean unset", () => {
     const result = parseConfig({ DATABASE_URL: "  ", REDIS_URL: "", LOG_LEVEL: "" });
     expect(result.ok && result.config.databaseUrl === null && result.config.redisUrl === null).toBe(true);
@@ -80,6 +88,9 @@ describe("parseConfig", () => {
     [{ REDIS_KEY_PREFIX: "has space" }, "REDIS_KEY_PREFIX must be 1-64"],
     [{ GATEWAY_SHUTDOWN_GRACE_SECONDS: "-1" }, "GATEWAY_SHUTDOWN_GRACE_SECONDS must be a whole number"],
     [{ GATEWAY_SHUTDOWN_GRACE_SECONDS: "4000" }, "GATEWAY_SHUTDOWN_GRACE_SECONDS must be at most 3600"],
+    [{ USAGE_RETENTION_MONTHS: "-1" }, "USAGE_RETENTION_MONTHS must be a whole number of months"],
+    [{ USAGE_RETENTION_MONTHS: "1.5" }, "USAGE_RETENTION_MONTHS must be a whole number of months"],
+    [{ USAGE_RETENTION_MONTHS: "1201" }, "USAGE_RETENTION_MONTHS must be at most 1200"],
   ];
   for (const [env, expected] of invalid) {
     test(`${Object.keys(env).join("+")}=${Object.values(env).join("+")} is one line naming it`, () => {

@@ -21,6 +21,8 @@ export interface GatewayConfig {
   dataDir: string;
   /** Where usage rows go when PostgreSQL cannot take them (replayed when it can). */
   usageSpillDir: string;
+  /** Whole months of usage rows kept besides the current one (monthly partitions dropped after); 0 = forever. */
+  usageRetentionMonths: number;
   litellm: UpstreamConfig | null;
   directOpenai: UpstreamConfig | null;
   studio: { baseUrl: string | null; token: string | null };
@@ -70,6 +72,15 @@ const EnvSchema = v.object({
   ),
   GATEWAY_DATA_DIR: v.optional(v.string(), "./.data"),
   USAGE_SPILL_DIR: v.optional(v.string()),
+  USAGE_RETENTION_MONTHS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number of months (0 = keep forever)"),
+      v.transform(Number),
+      v.maxValue(1200, "must be at most 1200"),
+    ),
+    "13",
+  ),
   LITELLM_BASE_URL: v.optional(httpUrl),
   LITELLM_SERVICE_KEY: v.optional(secret),
   DIRECT_OPENAI_BASE_URL: v.optional(httpUrl),
@@ -153,6 +164,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
       dataDir: e.GATEWAY_DATA_DIR,
       usageSpillDir: e.USAGE_SPILL_DIR ?? join(tmpdir(), "relayna-usage-spill"),
+      usageRetentionMonths: e.USAGE_RETENTION_MONTHS,
       litellm: e.LITELLM_BASE_URL && e.LITELLM_SERVICE_KEY
         ? { baseUrl: e.LITELLM_BASE_URL, serviceKey: e.LITELLM_SERVICE_KEY }
         : null,

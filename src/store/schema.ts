@@ -302,7 +302,7 @@ export const operatorTokens = pgTable(
 export const usageEvents = pgTable(
   "usage_events",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint("id", { mode: "number" }).generatedAlwaysAsIdentity(),
     requestId: text("request_id").notNull(),
     keyId: uuid("key_id"),
     projectId: uuid("project_id"),
@@ -328,6 +328,9 @@ export const usageEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    // Range-partitioned by month on created_at (drizzle/0004_usage_partitions.sql, maintained by
+    // store/usage-partitions.ts); a partitioned table's primary key must hold the partition key.
+    primaryKey({ columns: [t.id, t.createdAt] }),
     index("usage_events_created_at_idx").on(t.createdAt),
     index("usage_events_key_created_idx").on(t.keyId, t.createdAt),
     // Dimensions that are often null are indexed only where set: every index is paid for on each
