@@ -9,7 +9,11 @@ import { createModelPriceRoutes } from "./admin/model-prices.ts";
 import { createOpenaiRouteRoutes } from "./admin/openai-routes.ts";
 import { createOperatorTokenRoutes } from "./admin/operator-token.ts";
 import { createProjectRoutes } from "./admin/projects.ts";
+import { createProviderHealthRoutes } from "./admin/provider-health.ts";
 import { createProviderRoutes } from "./admin/providers.ts";
+import { createTaskRoutes } from "./admin/tasks.ts";
+import { createUsageExportRoutes } from "./admin/usage-export.ts";
+import { createUsageRoutes } from "./admin/usage.ts";
 import { createHealthRoutes, type ReadinessCheck } from "./health.ts";
 import { operatorAuth } from "./operator-auth.ts";
 
@@ -33,6 +37,10 @@ export function createControlApp(deps: ControlDeps) {
   app.route("/admin/keys", createKeyRoutes(deps));
   app.route("/admin/providers", createProviderRoutes(deps));
   app.route("/admin/openai-routes", createOpenaiRouteRoutes(deps));
+  app.route("/admin/usage", createUsageRoutes(deps));
+  app.route("/admin/usage", createUsageExportRoutes(deps));
+  app.route("/admin/tasks", createTaskRoutes(deps));
+  app.route("/admin/provider-health", createProviderHealthRoutes(deps));
   app.route("/admin/model-prices", createModelPriceRoutes(deps));
   return app;
 }
