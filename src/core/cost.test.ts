@@ -25,6 +25,11 @@ describe("cost", () => {
     ["no price: the route estimate", { reportedUsd: null, price: null, usage, estimateUsd: 0.01, charged: true }, 0.01],
     ["price but no usage: the estimate", { reportedUsd: null, price, usage: null, estimateUsd: 0.02, charged: true }, 0.02],
     ["uncharged failure: 0", { reportedUsd: null, price, usage, estimateUsd: 0.01, charged: false }, 0],
+    ["service fixed: the estimate, whatever was reported", { reportedUsd: 0.5, price: null, usage: null, estimateUsd: 0.02, charged: true, mode: "fixed" }, 0.02],
+    ["service fixed failure: 0", { reportedUsd: null, price: null, usage: null, estimateUsd: 0.02, charged: false, mode: "fixed" }, 0],
+    ["service passthrough: the reported cost", { reportedUsd: 0.3, price: null, usage: null, estimateUsd: 0.02, charged: true, mode: "passthrough" }, 0.3],
+    ["service passthrough, nothing reported: 0", { reportedUsd: null, price: null, usage: null, estimateUsd: 0.02, charged: true, mode: "passthrough" }, 0],
+    ["service none: 0 even if reported", { reportedUsd: 0.3, price: null, usage: null, estimateUsd: 0.02, charged: true, mode: "none" }, 0],
   ];
   for (const [name, input, expected] of cases) test(name, () => expect(resolveCost(input)).toBe(expected));
 });

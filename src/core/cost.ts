@@ -37,9 +37,15 @@ export function roundUsd(usd: number): number {
 }
 
 /**
+ * How a request is priced: `ai` (reported, else model price, else estimate) or a service's
+ * cost mode: `fixed` always the estimate, `passthrough` the reported cost only, `none` nothing.
+ */
+export type CostMode = "ai" | "fixed" | "passthrough" | "none";
+
+/**
  * Cost of a finished request (contract 5): the upstream's reported cost, else the model's price
- * applied to the real token counts, else the route's estimate. Failures cost what the upstream
- * reported, else nothing.
+ * applied to the real token counts, else the route's estimate; services per their cost mode.
+ * Failures cost what the upstream reported, else nothing.
  */
 export function resolveCost(options: {
   reportedUsd: number | null;
@@ -47,8 +53,13 @@ export function resolveCost(options: {
   usage: { inputTokens: number; outputTokens: number } | null;
   estimateUsd: number;
   charged: boolean;
+  mode?: CostMode;
 }): number {
+  const mode = options.mode ?? "ai";
+  if (mode === "none") return 0;
+  if (mode === "fixed") return options.charged ? roundUsd(options.estimateUsd) : 0;
   if (options.reportedUsd !== null) return roundUsd(options.reportedUsd);
+  if (mode === "passthrough") return 0;
   if (!options.charged) return 0;
   if (options.price && options.usage) return roundUsd(priceOf(options.price, options.usage.inputTokens, options.usage.outputTokens));
   return roundUsd(options.estimateUsd);

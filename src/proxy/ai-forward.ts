@@ -1,16 +1,15 @@
 import type { Context } from "hono";
 import { inspectAiRequest, withIncludeUsage } from "../core/ai-request.ts";
 import { evaluatePolicy, type Provider, type RouteId } from "../core/policy.ts";
-import { nextTraceparent } from "../core/traceparent.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { ProxyDeps } from "./deps.ts";
-import { Exchange } from "./exchange.ts";
-import { assertKeyUsable, authenticateKey, workerIdentity } from "./identity.ts";
+import { beginExchange, failExchange, gatewayHeaders, withQuery } from "./exchange-flow.ts";
+import { assertKeyUsable } from "./identity.ts";
 import { parseJsonObject, readBoundedBody } from "./read-body.ts";
 import { reserveLimits } from "./limits.ts";
 import { relayJson, relaySse } from "./relay-response.ts";
-import { ClientAbortedError, sendUpstream, upstreamHeaders, upstreamUrl, type UpstreamTarget } from "./upstream-request.ts";
+import { sendUpstream, upstreamUrl, type UpstreamTarget } from "./upstream-request.ts";
 
 export type AiKind = "chat" | "responses" | "embeddings" | "other";
 
@@ -54,22 +53,9 @@ export async function forwardAi(
   chooseUpstream: (snapshot: Awaited<ReturnType<ProxyDeps["cache"]["runtime"]["current"]>>) => UpstreamChoice,
 ): Promise<Response> {
   const startedAt = performance.now();
-  c.set("routeId", spec.route);
   const request = c.req.raw;
-  const key = await authenticateKey(request.headers.get("authorization") ?? undefined, deps.cache.keys);
-  const exchange = new Exchange({
-    requestId: c.get("requestId"),
-    key,
-    route: spec.route,
-    worker: workerIdentity(request.headers, deps.workerToken),
-    startedAt,
-    ledger: deps.ledger,
-    metrics: deps.proxyMetrics,
-    counters: deps.counters,
-    logger: deps.logger,
-  });
-  exchange.provider = spec.provider;
-  c.set("keyId", key.id);
+  const exchange = await beginExchange(c, deps, spec.route, spec.provider, startedAt);
+  const key = exchange.ctx.key;
   try {
     assertKeyUsable(key, Date.now());
     const snapshot = await deps.cache.runtime.current();
@@ -101,21 +87,13 @@ export async function forwardAi(
     const choice = chooseUpstream(snapshot);
     if (!choice.primary) throw new GatewayError("upstream_not_configured");
 
-    const queryAt = request.url.indexOf("?");
-    const pathAndQuery = queryAt === -1 ? upstreamPath : upstreamPath + request.url.slice(queryAt);
+    const pathAndQuery = withQuery(request, upstreamPath);
     const send = (target: UpstreamTarget) =>
       sendUpstream({
         url: upstreamUrl(target.baseUrl, pathAndQuery),
         method: "POST",
-        headers: upstreamHeaders(request.headers, {
-          authorization: target.serviceKey ? `Bearer ${target.serviceKey}` : null,
+        headers: gatewayHeaders(request, exchange, target.serviceKey, deps.random, {
           "content-type": request.headers.get("content-type") ?? "application/json",
-          "x-relayna-request-id": exchange.ctx.requestId,
-          "x-relayna-key-id": key.id,
-          "x-relayna-project-id": key.projectId,
-          traceparent: nextTraceparent(request.headers.get("traceparent") ?? undefined, deps.random),
-          "x-relayna-task-id": exchange.ctx.worker.taskId,
-          "x-relayna-run-id": exchange.ctx.worker.runId,
         }),
         body,
         timeoutMs: spec.timeoutMs,
@@ -143,15 +121,6 @@ export async function forwardAi(
     }
     return relayJson(response, exchange, request.signal);
   } catch (err) {
-    if (err instanceof ClientAbortedError) {
-      exchange.finish({ statusCode: 499, errorCode: "client_aborted" });
-      throw new GatewayError("upstream_connection");
-    }
-    exchange.finish({
-      statusCode: err instanceof GatewayError ? err.status : 500,
-      errorCode: err instanceof GatewayError ? err.code : "internal_error",
-    });
-    if (!(err instanceof GatewayError)) deps.logger.error({ err }, "proxy request failed");
-    throw err;
+    failExchange(exchange, err, deps);
   }
 }

@@ -1,6 +1,7 @@
 import { createBaseApp } from "../http/app.ts";
 import { AI_REQUEST_ESTIMATE_USD, forwardAi, type AiRouteSpec } from "./ai-forward.ts";
 import type { ProxyDeps } from "./deps.ts";
+import { forwardService } from "./service-forward.ts";
 
 export type { ProxyDeps } from "./deps.ts";
 
@@ -43,5 +44,7 @@ export function createProxyApp(deps: ProxyDeps) {
       fallback: deps.directOpenai ? s.litellm : null,
     })),
   );
+  // Everything else: registered service patterns and /services/<name>/…, else unsupported_route.
+  app.all("/*", (c) => forwardService(c, deps));
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { resolveCost, toMicroUsd, type ModelPrice } from "../core/cost.ts";
+import { resolveCost, toMicroUsd, type CostMode, type ModelPrice } from "../core/cost.ts";
 import type { RouteId } from "../core/policy.ts";
 import type { UsageFacts } from "../core/response-usage.ts";
 import type { CountersStore, Reservation } from "../store/counters/types.ts";
@@ -46,6 +46,7 @@ export class Exchange {
   fallbackCount = 0;
   estimateUsd = 0;
   price: ModelPrice | null = null;
+  costMode: CostMode = "ai";
   estimatedTokens = 0;
   reservation: Reservation | null = null;
   private finished = false;
@@ -69,6 +70,7 @@ export class Exchange {
       usage,
       estimateUsd: this.estimateUsd,
       charged,
+      mode: this.costMode,
     });
     this.settle(charged || cost > 0, usage, cost);
     ctx.metrics.request(ctx.route, this.provider, outcome.statusCode);

@@ -17,8 +17,9 @@ const MAX_INSPECTED_BYTES = 16 * 1024 * 1024;
  */
 const WHOLE_BODY_BYTES = 1024 * 1024;
 
+/** LiteLLM's cost header; internal services may report theirs as `x-relayna-cost-usd`. */
 function costHeader(headers: Headers): number | null {
-  const value = Number(headers.get("x-litellm-response-cost") ?? "NaN");
+  const value = Number(headers.get("x-litellm-response-cost") ?? headers.get("x-relayna-cost-usd") ?? "NaN");
   return Number.isFinite(value) && value >= 0 ? value : null;
 }
 

@@ -46,6 +46,7 @@ export async function createHotCache(options: HotCacheOptions): Promise<HotCache
       case "providers":
       case "prices":
         return runtime.markStale();
+      // Service links live on key records; registrations in the runtime snapshot.
       case "services":
       case "all":
         keys.clear();

@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { UpstreamConfig } from "../../config/config.ts";
 import type { ModelPrice } from "../../core/cost.ts";
+import { buildServiceTable, type ServiceTable } from "../../core/service-routes.ts";
 import type { Db } from "../db.ts";
-import { modelPrices, openaiRouteSettings, providerConfigs } from "../schema.ts";
+import { modelPrices, openaiRouteSettings, providerConfigs, serviceRegistrations } from "../schema.ts";
 
 export interface RuntimeSnapshot {
   /** Route toggles by route id (`chat-completions`, …); a missing row counts as enabled. */
@@ -11,6 +12,8 @@ export interface RuntimeSnapshot {
   litellm: UpstreamConfig | null;
   /** Operator-set model prices (estimates, and cost when the upstream reports none). */
   prices: ReadonlyMap<string, ModelPrice>;
+  /** Registered services and their route patterns (credentials included: never rendered). */
+  services: ServiceTable;
 }
 
 export interface RuntimeConfig {
@@ -30,7 +33,7 @@ export interface RuntimeConfigOptions {
 }
 
 async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<RuntimeSnapshot> {
-  const [routes, providers, prices] = await Promise.all([
+  const [routes, providers, prices, services] = await Promise.all([
     db.select({ id: openaiRouteSettings.routeId, enabled: openaiRouteSettings.enabled }).from(openaiRouteSettings),
     db
       .select({ baseUrl: providerConfigs.baseUrl, credential: providerConfigs.credential })
@@ -38,12 +41,28 @@ async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<
       .where(and(eq(providerConfigs.kind, "litellm"), eq(providerConfigs.enabled, true)))
       .limit(1),
     db.select().from(modelPrices),
+    db.select().from(serviceRegistrations),
   ]);
   const override = providers[0];
   return {
     routes: new Map(routes.map((r) => [r.id, r.enabled])),
     litellm: override ? { baseUrl: override.baseUrl, serviceKey: override.credential ?? "" } : envLitellm,
     prices: new Map(prices.map((p) => [p.model, { inputUsdPerMillion: p.inputUsdPerMillion, outputUsdPerMillion: p.outputUsdPerMillion }])),
+    services: buildServiceTable(
+      services.map((s) => ({
+        name: s.name,
+        routePattern: s.routePattern,
+        upstreamBaseUrl: s.upstreamBaseUrl,
+        credential: s.credential,
+        enabled: s.enabled,
+        allowedMethods: s.allowedMethods,
+        timeoutMs: s.timeoutMs,
+        maxBodyBytes: s.maxBodyBytes,
+        costMode: s.costMode,
+        estimatedCostUsd: s.estimatedCostUsd,
+        fallbackServices: s.fallbackServices,
+      })),
+    ),
   };
 }
 
