@@ -144,6 +144,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       operatorTokens,
       db: database.db,
       invalidate: cache.invalidate,
+      studioEnv: config.studio,
     });
 
     const proxy = listen(proxyApp.fetch, config.proxyBind, { idleTimeoutSeconds: 255 });

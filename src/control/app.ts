@@ -4,6 +4,7 @@ import type { HttpMetrics } from "../http/metrics.ts";
 import type { Invalidate } from "../store/cache/invalidation.ts";
 import type { Db } from "../store/db.ts";
 import type { OperatorTokens } from "../store/repos/operator-tokens.ts";
+import type { StudioEnv } from "../studio/connection.ts";
 import { createKeyRoutes } from "./admin/keys.ts";
 import { createModelPriceRoutes } from "./admin/model-prices.ts";
 import { createOpenaiRouteRoutes } from "./admin/openai-routes.ts";
@@ -11,6 +12,9 @@ import { createOperatorTokenRoutes } from "./admin/operator-token.ts";
 import { createProjectRoutes } from "./admin/projects.ts";
 import { createProviderHealthRoutes } from "./admin/provider-health.ts";
 import { createProviderRoutes } from "./admin/providers.ts";
+import { createServiceImportRoutes } from "./admin/services-import.ts";
+import { createServiceRoutes } from "./admin/services.ts";
+import { createStudioRoutes } from "./admin/studio.ts";
 import { createTaskRoutes } from "./admin/tasks.ts";
 import { createUsageExportRoutes } from "./admin/usage-export.ts";
 import { createUsageRoutes } from "./admin/usage.ts";
@@ -25,6 +29,8 @@ export interface ControlDeps {
   db: Db;
   /** Tells the hot-path caches (this replica and the others) what an admin write changed. */
   invalidate: Invalidate;
+  /** RELAYNA_STUDIO_BASE_URL / _TOKEN: the fallback under the persisted Studio connection (none when absent). */
+  studioEnv?: StudioEnv;
 }
 
 /** The control listener: health, readiness, metrics and the operator-authenticated admin API. */
@@ -36,6 +42,10 @@ export function createControlApp(deps: ControlDeps) {
   app.route("/admin/projects", createProjectRoutes(deps));
   app.route("/admin/keys", createKeyRoutes(deps));
   app.route("/admin/providers", createProviderRoutes(deps));
+  const studio = { ...deps, studioEnv: deps.studioEnv ?? { baseUrl: null, token: null } };
+  app.route("/admin/services/import", createServiceImportRoutes(studio));
+  app.route("/admin/services", createServiceRoutes(deps));
+  app.route("/admin/studio", createStudioRoutes(studio));
   app.route("/admin/openai-routes", createOpenaiRouteRoutes(deps));
   app.route("/admin/usage", createUsageRoutes(deps));
   app.route("/admin/usage", createUsageExportRoutes(deps));
