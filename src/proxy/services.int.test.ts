@@ -160,6 +160,35 @@ describe.skipIf(!services.postgres || !services.redis)("registered internal serv
     expect((await fx.usageRow(none.headers.get("x-request-id")!)).estimatedCostUsd).toBe(0);
   });
 
+  test("service cost feeds the key's budget", async () => {
+    const budgeted = await fx.key({ policy: { dailyBudgetUsd: 0.1 } });
+    await fx.gw.gateway.database.db.insert(keyServiceLinks).values({ keyId: budgeted.id, serviceName: "fixed-cost" });
+    fx.gw.gateway.cache.invalidate({ kind: "key", keyId: budgeted.id });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(budgeted, "/services/fixed-cost/x")).status);
+    expect(statuses).toEqual([200, 200, 402]); // 0.05 each against 0.10 a day
+  });
+
+  test("a service registered and linked through the admin API is routable on the next request", async () => {
+    const created = await fx.gw.adminFetch("/admin/services", {
+      method: "POST",
+      body: JSON.stringify({ name: "orders", upstream_base_url: fx.stub.url, credential: "orders-cred", enabled: true }),
+    });
+    expect(created.status).toBe(201);
+    const key = await fx.key({ project: true });
+    const linked = await fx.gw.adminFetch(`/admin/projects/${key.projectId}`, {
+      method: "PATCH",
+      body: JSON.stringify({ service_names: ["orders"] }),
+    });
+    expect(linked.status).toBe(200);
+    fx.stub.reset();
+    expect((await call(key, "/services/orders/new")).status).toBe(200);
+    expect(fx.stub.requests[0]!.headers.authorization).toBe("Bearer orders-cred");
+    expect((await fx.gw.adminFetch("/admin/services/orders/disable", { method: "POST" })).status).toBe(200);
+    const disabled = await call(key, "/services/orders/new");
+    expect([disabled.status, await codeOf(disabled)]).toEqual([403, "disabled_service"]);
+  });
+
   test("any content type streams through, SSE included", async () => {
     const res = await call(projectKey, "/services/payments-api/chat/completions", {
       body: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] }),
