@@ -1,24 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
+import { freePort, startRedisServer } from "../testing/redis-server.ts";
 import { integrationServices } from "../testing/services.ts";
 import { startTestGateway, type TestGateway } from "../testing/test-gateway.ts";
 
 const services = await integrationServices();
 
-/** A private redis-server on its own port, so stopping it disturbs no other test. */
-function startRedis(port: number): Subprocess {
-  return Bun.spawn(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  await server.stop(true);
-  return port;
-}
 
 async function readyz(gw: TestGateway) {
   const res = await fetch(`${gw.controlUrl}/readyz`);
@@ -41,7 +28,7 @@ describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis 
 
   beforeAll(async () => {
     port = await freePort();
-    redis = startRedis(port);
+    redis = startRedisServer(port);
     gw = await startTestGateway({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
     await waitFor(async () => (await readyz(gw)).status === 200, 5000);
   });
@@ -65,7 +52,7 @@ describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis 
     // The control plane keeps answering meanwhile.
     expect((await fetch(`${gw.controlUrl}/healthz`)).status).toBe(200);
 
-    redis = startRedis(port);
+    redis = startRedisServer(port);
     const recoveredAfter = await waitFor(async () => (await readyz(gw)).status === 200, 10_000);
     expect(await readyz(gw)).toEqual({ status: 200, body: { status: "ready", checks: { postgres: "ok", redis: "ok" } } });
     expect(recoveredAfter).toBeLessThan(10_000);
@@ -82,7 +69,7 @@ describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis 
     try {
       const down = await readyz(late);
       expect(down).toEqual({ status: 503, body: { status: "not_ready", checks: { postgres: "ok", redis: "error" } } });
-      lateRedis = startRedis(downPort);
+      lateRedis = startRedisServer(downPort);
       await waitFor(async () => (await readyz(late)).status === 200, 10_000);
     } finally {
       await late.stop();

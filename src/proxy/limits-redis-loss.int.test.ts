@@ -3,24 +3,11 @@ import type { Subprocess } from "bun";
 import Redis from "ioredis";
 import type { TestKey } from "../testing/fixtures/keys.ts";
 import { startProxyFixture, type ProxyFixture } from "../testing/proxy-fixture.ts";
+import { freePort, startRedisServer } from "../testing/redis-server.ts";
 import { integrationServices } from "../testing/services.ts";
 
 const services = await integrationServices();
 
-/** A private redis-server, so flushing or stopping it disturbs no other test. */
-function startRedis(port: number): Subprocess {
-  return Bun.spawn(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  await server.stop(true);
-  return port;
-}
 
 async function until(check: () => Promise<boolean>, timeoutMs = 5000) {
   const started = performance.now();
@@ -47,7 +34,7 @@ describe.skipIf(!services.postgres || !services.redis)("limits when Redis loses 
 
   beforeAll(async () => {
     port = await freePort();
-    redis = startRedis(port);
+    redis = startRedisServer(port);
     fx = await startProxyFixture({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
     await until(async () => (await fetch(`${fx.gw.controlUrl}/readyz`)).status === 200);
     overBudget = await fx.key({ policy: { dailyBudgetUsd: 0.03 } });
@@ -86,7 +73,7 @@ describe.skipIf(!services.postgres || !services.redis)("limits when Redis loses 
     expect(await status(unlimited)).toBe(200);
 
     // Back, and empty: budgets are rebuilt on demand, the over-budget key is still refused.
-    redis = startRedis(port);
+    redis = startRedisServer(port);
     await until(async () => (await status(limited)) === 200, 10_000);
     expect(await status(overBudget)).toBe(402);
   });

@@ -15,6 +15,7 @@ import {
 } from "../../core/limits.ts";
 import { DAY_KEY_TTL_MS, MONTH_KEY_TTL_MS, SEEDED_TTL_MS } from "./keys.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation } from "./types.ts";
+import { reservationOf } from "./reservation.ts";
 import { ReservationMismatchError, assertAdmitRequest, assertSettlement, assertSpendRow } from "./validate.ts";
 
 interface StoredReservation {
@@ -123,16 +124,7 @@ export function createMemoryCounters(): MemoryCountersStore {
       day,
       month,
     });
-    const reservation: Reservation = {
-      keyId: req.keyId,
-      reservationId: req.reservationId,
-      windowStartMs,
-      tokens: req.estimatedTokens,
-      costMicroUsd: req.estimatedCostMicroUsd,
-      day,
-      month,
-    };
-    return { ok: true, reservation };
+    return { ok: true, reservation: reservationOf(req, windowStartMs, day, month) };
   }
 
   function finish(res: Reservation, actual: { tokens: number; costMicroUsd: number } | null): void {

@@ -21,6 +21,7 @@ import {
 } from "./keys.ts";
 import { ADMIT_LUA, FINISH_LUA, SPEND_LUA } from "./lua.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation, SpendRow } from "./types.ts";
+import { reservationOf } from "./reservation.ts";
 import { ReservationMismatchError, assertAdmitRequest, assertSettlement, assertSpendRow } from "./validate.ts";
 
 type Arg = string | number;
@@ -90,20 +91,7 @@ export function createRedisCounters(client: Redis, opts: { prefix: string }): Co
     if (reply[0] === -1) return { ok: false, reason: "unseeded" };
     const [mask = 0, prevRequests = 0, currRequests = 0, prevTokens = 0, currTokens = 0, dayUsed = 0, monthUsed = 0] =
       reply;
-    if (mask === 0) {
-      return {
-        ok: true,
-        reservation: {
-          keyId: req.keyId,
-          reservationId: req.reservationId,
-          windowStartMs,
-          tokens: req.estimatedTokens,
-          costMicroUsd: req.estimatedCostMicroUsd,
-          day,
-          month,
-        },
-      };
-    }
+    if (mask === 0) return { ok: true, reservation: reservationOf(req, windowStartMs, day, month) };
     const snapshot: LimitsSnapshot = {
       elapsedMs: req.nowMs - windowStartMs,
       prevRequests,
