@@ -5,6 +5,8 @@ import type { Invalidate } from "../store/cache/invalidation.ts";
 import type { Db } from "../store/db.ts";
 import type { OperatorTokens } from "../store/repos/operator-tokens.ts";
 import type { StudioEnv } from "../studio/connection.ts";
+import { createGuardrailExecutionRoutes } from "./admin/guardrails-executions.ts";
+import { createGuardrailRoutes } from "./admin/guardrails.ts";
 import { createKeyRoutes } from "./admin/keys.ts";
 import { createModelPriceRoutes } from "./admin/model-prices.ts";
 import { createOpenaiRouteRoutes } from "./admin/openai-routes.ts";
@@ -52,5 +54,8 @@ export function createControlApp(deps: ControlDeps) {
   app.route("/admin/tasks", createTaskRoutes(deps));
   app.route("/admin/provider-health", createProviderHealthRoutes(deps));
   app.route("/admin/model-prices", createModelPriceRoutes(deps));
+  // GET-only fixed paths; the catalog has no GET /{name}, so a guardrail named `summary` is still editable.
+  app.route("/admin/guardrails", createGuardrailExecutionRoutes(deps));
+  app.route("/admin/guardrails", createGuardrailRoutes(deps));
   return app;
 }

@@ -43,20 +43,27 @@ export interface GuardrailPolicyIssue {
   message: string;
 }
 
+const namedLists = (policy: GuardrailPolicy) =>
+  [
+    ["mandatory_guardrails", policy.mandatoryGuardrails],
+    ["optional_guardrails", policy.optionalGuardrails],
+    ["forbidden_guardrails", policy.forbiddenGuardrails],
+  ] as const;
+
 const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * The one place a key's guardrail policy is judged; runs on the merged policy (after a PATCH).
- * Shape only for now: names, overlaps, override shapes. Catalog checks (does the guardrail
- * exist, does an override fit its config schema) belong here too when the catalog arrives.
+ * Shape first (names, overlaps, override shapes), then against `catalog`, every guardrail name
+ * the catalog holds: listed names must exist, overrides must name known, non-forbidden ones.
+ * (`config_schema` documents overrides; it is not enforced.)
  */
-export function checkGuardrailPolicy(policy: GuardrailPolicy): GuardrailPolicyIssue | null {
-  const lists = [
-    ["mandatory_guardrails", policy.mandatoryGuardrails],
-    ["optional_guardrails", policy.optionalGuardrails],
-    ["forbidden_guardrails", policy.forbiddenGuardrails],
-  ] as const;
+export function checkGuardrailPolicy(
+  policy: GuardrailPolicy,
+  catalog: ReadonlySet<string>,
+): GuardrailPolicyIssue | null {
+  const lists = namedLists(policy);
   for (const [field, names] of lists) {
     const bad = names.findIndex((name) => !GUARDRAIL_NAME_PATTERN.test(name));
     if (bad >= 0) return { field: `${field}.${bad}`, message: `must be ${NAME_RULE}` };
@@ -76,6 +83,24 @@ export function checkGuardrailPolicy(policy: GuardrailPolicy): GuardrailPolicyIs
       return { field: "guardrail_config_overrides", message: `keys must each be ${NAME_RULE}` };
     }
     if (!isJsonObject(config)) return { field: `guardrail_config_overrides.${name}`, message: "must be a JSON object" };
+  }
+  return checkAgainstCatalog(policy, catalog);
+}
+
+// Names passed NAME_RULE above, so echoing one cannot leak anything but a guardrail name.
+const unknown = (name: string) => `guardrail "${name}" is not in the catalog`;
+
+function checkAgainstCatalog(policy: GuardrailPolicy, catalog: ReadonlySet<string>): GuardrailPolicyIssue | null {
+  const lists = namedLists(policy);
+  for (const [field, names] of lists) {
+    const bad = names.findIndex((name) => !catalog.has(name));
+    if (bad >= 0) return { field: `${field}.${bad}`, message: unknown(names[bad]!) };
+  }
+  const forbidden = new Set(policy.forbiddenGuardrails);
+  for (const name of Object.keys(policy.guardrailConfigOverrides)) {
+    const field = `guardrail_config_overrides.${name}`;
+    if (!catalog.has(name)) return { field, message: unknown(name) };
+    if (forbidden.has(name)) return { field, message: "overrides a guardrail that forbidden_guardrails lists" };
   }
   return null;
 }

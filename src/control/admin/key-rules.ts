@@ -33,18 +33,25 @@ function mergedPolicy(base: KeyPolicy, fields: PolicyFields | null | undefined):
   return applyKeyPolicyPatch(base, fields ? toPolicyPatch(fields) : {});
 }
 
-function mergedGuardrails(base: GuardrailPolicy, fields: GuardrailFields | null | undefined): GuardrailPolicy {
+function mergedGuardrails(
+  base: GuardrailPolicy,
+  fields: GuardrailFields | null | undefined,
+  catalog: ReadonlySet<string>,
+): GuardrailPolicy {
   const merged =
     fields === null
       ? applyGuardrailPolicyPatch(DEFAULT_GUARDRAIL_POLICY, {})
       : applyGuardrailPolicyPatch(base, fields ? toGuardrailPatch(fields) : {});
-  const issue = checkGuardrailPolicy(merged);
+  const issue = checkGuardrailPolicy(merged, catalog);
   if (issue) throw invalidField("invalid_admin_payload", `guardrail_policy.${issue.field}`, issue.message);
   return merged;
 }
 
-/** POST /admin/keys body ⇒ the key to store (policy defaults filled in). */
-export function newKeyFrom(body: CreateKeyBody, now: Date): NewKey {
+/**
+ * POST /admin/keys body ⇒ the key to store (policy defaults filled in); `catalog` holds every
+ * guardrail name the policy may refer to.
+ */
+export function newKeyFrom(body: CreateKeyBody, now: Date, catalog: ReadonlySet<string>): NewKey {
   const projectId = body.project_id ?? null;
   if (body.owner_type === "project") {
     if (projectId === null) throw invalidField("invalid_admin_payload", "project_id", "is required for project keys");
@@ -59,7 +66,7 @@ export function newKeyFrom(body: CreateKeyBody, now: Date): NewKey {
     name: body.name ?? null,
     expiresAt: futureExpiry(body.expires_at, now) ?? null,
     policy: mergedPolicy(DEFAULT_KEY_POLICY, body.policy),
-    guardrailPolicy: mergedGuardrails(DEFAULT_GUARDRAIL_POLICY, body.guardrail_policy),
+    guardrailPolicy: mergedGuardrails(DEFAULT_GUARDRAIL_POLICY, body.guardrail_policy, catalog),
   };
 }
 
@@ -69,7 +76,7 @@ export function checkKeyPatch(body: UpdateKeyBody, now: Date): void {
 }
 
 /** PATCH /admin/keys/{id}: absent = unchanged, null = clear / default, policies merged per field. */
-export function planKeyPatch(current: KeyState, body: UpdateKeyBody): KeyChanges {
+export function planKeyPatch(current: KeyState, body: UpdateKeyBody, catalog: ReadonlySet<string>): KeyChanges {
   if (body.service_names !== undefined && current.ownerType === "project") {
     throw invalidField("invalid_admin_payload", "service_names", INHERITED);
   }
@@ -78,7 +85,9 @@ export function planKeyPatch(current: KeyState, body: UpdateKeyBody): KeyChanges
     expiresAt: body.expires_at,
     policy: body.policy === undefined ? undefined : mergedPolicy(current.policy, body.policy),
     guardrailPolicy:
-      body.guardrail_policy === undefined ? undefined : mergedGuardrails(current.guardrailPolicy, body.guardrail_policy),
+      body.guardrail_policy === undefined
+        ? undefined
+        : mergedGuardrails(current.guardrailPolicy, body.guardrail_policy, catalog),
     serviceNames: body.service_names === undefined ? undefined : (body.service_names ?? []),
   };
 }

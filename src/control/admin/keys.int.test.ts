@@ -43,6 +43,9 @@ describe.skipIf(!services.postgres || !services.redis)("admin keys (PostgreSQL +
   beforeAll(async () => {
     gw = await startTestGateway();
     for (const name of ["billing", "search"]) await registerService(gw, name);
+    // Key policies may only name catalog guardrails (contract 8).
+    const guardrail = { name: "secret-scan", modes: ["pre_call"], endpoint_url: "http://guard.internal/scan" };
+    await jsonOf(await call(gw, "POST", "/admin/guardrails", guardrail), 201);
     const project = await call(gw, "POST", "/admin/projects", { name: "Keys", service_names: ["billing"] });
     projectId = (await jsonOf<{ id: string }>(project, 201)).id;
   });

@@ -4,6 +4,7 @@ import { GatewayError } from "../../http/errors.ts";
 import { readJsonBody, readQuery } from "../../http/validation.ts";
 import type { Invalidate } from "../../store/cache/invalidation.ts";
 import type { Db } from "../../store/db.ts";
+import { createGuardrails } from "../../store/repos/guardrails.ts";
 import { createKeys, type KeyCreateOutcome, type KeyUpdateOutcome } from "../../store/repos/keys.ts";
 import { summarizeUsage } from "../../store/repos/usage-summary.ts";
 import { invalidField, pathId, readUsageRange } from "./common-schemas.ts";
@@ -42,9 +43,15 @@ function keyOf<T extends KeyCreateOutcome | KeyUpdateOutcome>(outcome: T): Extra
 export function createKeyRoutes({ db, invalidate }: KeyRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const keys = createKeys(db);
+  const guardrails = createGuardrails(db);
+  // The names a guardrail policy may use, read only when one is sent. A guardrail deleted
+  // between this read and the key write leaves a dangling name: the data plane must treat a
+  // name the catalog lacks as absent.
+  const catalog = () => guardrails.names();
 
   app.post("/", async (c) => {
-    const input = newKeyFrom(await readJsonBody(c, createKeyBody), new Date());
+    const body = await readJsonBody(c, createKeyBody);
+    const input = newKeyFrom(body, new Date(), body.guardrail_policy ? await catalog() : new Set());
     const { key, rawKey } = keyOf(await keys.create(input));
     invalidate({ kind: "key", keyId: key.id });
     c.header("cache-control", "no-store");
@@ -67,7 +74,8 @@ export function createKeyRoutes({ db, invalidate }: KeyRouteDeps): Hono<AppEnv> 
     const id = pathId(c, "not_found");
     const body = await readJsonBody(c, updateKeyBody);
     checkKeyPatch(body, new Date());
-    const { key } = keyOf(await keys.update(id, (current) => planKeyPatch(current, body)));
+    const names = body.guardrail_policy ? await catalog() : new Set<string>();
+    const { key } = keyOf(await keys.update(id, (current) => planKeyPatch(current, body, names)));
     invalidate({ kind: "key", keyId: id });
     return c.json(key);
   });

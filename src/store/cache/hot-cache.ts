@@ -36,7 +36,7 @@ export async function createHotCache(options: HotCacheOptions): Promise<HotCache
   });
   const runtime = await createRuntimeConfig({ db: options.db, envLitellm: options.envLitellm, ttlMs });
 
-  const apply = (event: InvalidationEvent | { kind: "all" }) => {
+  const apply = (event: InvalidationEvent) => {
     switch (event.kind) {
       case "key":
         return keys.invalidateKey(event.keyId);

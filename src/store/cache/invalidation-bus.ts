@@ -7,7 +7,7 @@ export interface InvalidationBus {
   close(): Promise<void>;
 }
 
-type Envelope = { origin: string; event: InvalidationEvent | { kind: "all" } };
+type Envelope = { origin: string; event: InvalidationEvent };
 
 /**
  * Admin writes reach the other replicas' caches through Redis pub/sub. Messages lost while a
@@ -18,7 +18,7 @@ export function createInvalidationBus(options: {
   redisUrl: string;
   channel: string;
   logger: Logger;
-  onEvent: (event: InvalidationEvent | { kind: "all" }) => void;
+  onEvent: (event: InvalidationEvent) => void;
 }): InvalidationBus {
   const origin = crypto.randomUUID();
   const publisher = createRedisClient(options.redisUrl);

@@ -13,7 +13,9 @@ export type InvalidationEvent =
   /** Service registrations or their links. */
   | { kind: "services" }
   /** The model price table. */
-  | { kind: "prices" };
+  | { kind: "prices" }
+  /** Anything that reaches into every key (e.g. the guardrail catalog): drop everything. */
+  | { kind: "all" };
 
 /** Called by admin handlers after a successful write; never throws, never blocks the response. */
 export type Invalidate = (event: InvalidationEvent) => void;
