@@ -27,17 +27,23 @@ export function decodeCursor(text: string): PageCursor | null {
   }
 }
 
-/** `limit` and `cursor` query fields; spread into a list's query schema beside its filters. */
-export const pageQueryEntries = {
-  limit: v.optional(
+/** A `limit` query field: an integer from 1 to max. */
+export function limitField(max: number) {
+  const rule = `must be an integer from 1 to ${max}`;
+  return v.optional(
     v.pipe(
       v.string(),
-      v.regex(/^\d{1,4}$/, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`),
+      v.regex(new RegExp(`^\\d{1,${String(max).length}}$`), rule),
       v.transform(Number),
-      v.minValue(1, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`),
-      v.maxValue(MAX_PAGE_LIMIT, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`),
+      v.minValue(1, rule),
+      v.maxValue(max, rule),
     ),
-  ),
+  );
+}
+
+/** `limit` and `cursor` query fields; spread into a list's query schema beside its filters. */
+export const pageQueryEntries = {
+  limit: limitField(MAX_PAGE_LIMIT),
   cursor: v.optional(
     v.pipe(
       v.string(),

@@ -5,6 +5,7 @@ import type { LedgerPosition } from "../../store/repos/usage-export.ts";
 import type { UsageFilter } from "../../store/repos/usage-summary.ts";
 import { SERVICE_NAME_PATTERN } from "../../store/schema.ts";
 import { invalidField, timestampField, uuidField } from "./common-schemas.ts";
+import { limitField } from "./pagination.ts";
 
 const text = (max: number) =>
   v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(max, `must be at most ${max} characters`));
@@ -97,15 +98,7 @@ export const MAX_EXPORT_PAGE = 100_000;
 
 /** Export paging: without `limit` an export is every matching row after `cursor`. */
 export const exportPageEntries = {
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{1,6}$/, `must be an integer from 1 to ${MAX_EXPORT_PAGE}`),
-      v.transform(Number),
-      v.minValue(1, `must be an integer from 1 to ${MAX_EXPORT_PAGE}`),
-      v.maxValue(MAX_EXPORT_PAGE, `must be an integer from 1 to ${MAX_EXPORT_PAGE}`),
-    ),
-  ),
+  limit: limitField(MAX_EXPORT_PAGE),
   cursor: v.optional(
     v.pipe(
       v.string(),
