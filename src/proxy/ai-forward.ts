@@ -8,7 +8,9 @@ import { beginExchange, failExchange, gatewayHeaders, withQuery } from "./exchan
 import { assertKeyUsable } from "./identity.ts";
 import { parseJsonObject, readBoundedBody } from "./read-body.ts";
 import { reserveLimits } from "./limits.ts";
-import { relayJson, relaySse } from "./relay-response.ts";
+import { asGatewayError, guardRequest, needsPostCall, planGuardrails, streamTransforms } from "./guarded.ts";
+import { relayGuardedJson, relayJson, relaySse } from "./relay-response.ts";
+import { runGuardrails, type RunState } from "../guardrails/run.ts";
 import { sendUpstream, upstreamUrl, type UpstreamTarget } from "./upstream-request.ts";
 
 export type AiKind = "chat" | "responses" | "embeddings" | "other";
@@ -40,6 +42,7 @@ function kindOf(path: string): AiKind {
 }
 
 const retriable = (status: number) => status === 429 || status >= 500;
+const encoder = new TextEncoder();
 
 /**
  * The contract's pipeline for JSON AI routes: authenticate ⇒ route enabled ⇒ body (bounded,
@@ -62,7 +65,7 @@ export async function forwardAi(
     if (spec.settingId && snapshot.routes.get(spec.settingId) === false) throw new GatewayError("disabled_route");
 
     let body = await readBoundedBody(request, spec.maxBodyBytes);
-    const json = parseJsonObject(body);
+    let json = parseJsonObject(body);
     const facts = inspectAiRequest(json);
     exchange.model = facts.model;
     exchange.stream = facts.stream;
@@ -81,6 +84,19 @@ export async function forwardAi(
     await reserveLimits(deps, exchange, { bodyBytes: body.length, maxTokens: facts.maxTokens, price: exchange.price });
 
     const kind = kindOf(upstreamPath);
+    const plan = planGuardrails(snapshot.guardrails, key, json, { on: facts.stream, kind });
+    const guard: RunState = {
+      requestId: exchange.ctx.requestId,
+      context: { key_id: key.id, project_id: key.projectId, model: facts.model, route: spec.route, provider: spec.provider },
+      vault: null,
+      runs: [],
+    };
+    exchange.guardrails = plan.applied.map((a) => a.guardrail.name);
+    if (plan.applied.length > 0 || plan.requestedField) {
+      const guarded = await guardRequest(plan, json, guard);
+      // Bodies no guardrail changed are forwarded byte for byte.
+      if (guarded !== json) body = encoder.encode(JSON.stringify((json = guarded)));
+    }
     const hideUsageChunk = kind === "chat" && facts.stream && !facts.includeUsage;
     if (hideUsageChunk) body = withIncludeUsage(body, json);
 
@@ -116,10 +132,19 @@ export async function forwardAi(
     deps.proxyMetrics.upstreamLatency(spec.route, exchange.provider, (performance.now() - sentAt) / 1000);
 
     const isSse = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+    let answer: Response;
     if (response.ok && isSse && (kind === "chat" || kind === "responses")) {
-      return relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal }, deps.proxyMetrics);
-    }
-    return relayJson(response, exchange, request.signal);
+      const transforms = streamTransforms(plan, guard);
+      answer = relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, transforms }, deps.proxyMetrics);
+    } else if (response.ok && needsPostCall(plan)) {
+      answer = await relayGuardedJson(response, exchange, (value) =>
+        runGuardrails(plan.applied, "post_call", value, guard).catch((err) => {
+          throw asGatewayError(err);
+        }),
+      );
+    } else answer = await relayJson(response, exchange, request.signal);
+    if (exchange.guardrails.length > 0) answer.headers.set("x-relayna-applied-guardrails", exchange.guardrails.join(","));
+    return answer;
   } catch (err) {
     failExchange(exchange, err, deps);
   }

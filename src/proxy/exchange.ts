@@ -49,6 +49,8 @@ export class Exchange {
   costMode: CostMode = "ai";
   estimatedTokens = 0;
   reservation: Reservation | null = null;
+  /** Names of the guardrails applied to this request (the ledger's guardrails column). */
+  guardrails: string[] = [];
   private finished = false;
 
   constructor(readonly ctx: ExchangeContext) {}
@@ -98,6 +100,7 @@ export class Exchange {
       totalTokens: usage?.totalTokens ?? 0,
       estimatedCostUsd: cost,
       fallbackCount: this.fallbackCount,
+      guardrails: this.guardrails,
     });
   }
 

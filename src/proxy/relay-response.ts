@@ -1,6 +1,7 @@
 import { usageFromJsonBody } from "../core/response-usage.ts";
 import { GatewayError } from "../http/errors.ts";
 import { createSsePipeline } from "../streams/pipeline.ts";
+import type { SseFrame } from "../streams/sse-frame.ts";
 import type { Exchange } from "./exchange.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import { clientHeaders } from "./upstream-request.ts";
@@ -87,13 +88,51 @@ async function relayWhole(
 }
 
 /**
+ * A non-streamed answer that post-call guardrails must see whole: read, parsed, guarded, then
+ * sent. Usage is read from the upstream's own bytes. A body that is not JSON is refused
+ * (guardrail_unavailable): a guardrail that cannot read it cannot vouch for it.
+ */
+export async function relayGuardedJson(
+  upstream: Response,
+  exchange: Exchange,
+  guard: (value: unknown) => Promise<unknown>,
+): Promise<Response> {
+  const reportedCost = costHeader(upstream.headers);
+  const text = decoder.decode(await upstream.bytes());
+  const usage = usageFromJsonBody(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    exchange.finish({ statusCode: 502, errorCode: "guardrail_unavailable", usage, reportedCostUsd: reportedCost });
+    throw new GatewayError("guardrail_unavailable");
+  }
+  try {
+    value = await guard(value);
+  } catch (err) {
+    const code = err instanceof GatewayError ? err.code : "guardrail_unavailable";
+    exchange.finish({ statusCode: err instanceof GatewayError ? err.status : 502, errorCode: code, usage, reportedCostUsd: reportedCost });
+    throw err;
+  }
+  exchange.finish({ statusCode: upstream.status, errorCode: null, usage, reportedCostUsd: reportedCost });
+  return new Response(JSON.stringify(value), { status: upstream.status, headers: clientHeaders(upstream.headers, true) });
+}
+
+/**
  * A streamed answer through the SSE pipeline (decode ⇒ usage tap ⇒ encode): frames reach the
  * client as they complete; the gateway learns the usage even when the client did not ask for it.
  */
 export function relaySse(
   upstream: Response,
   exchange: Exchange,
-  options: { kind: "chat" | "responses"; hideUsageChunk: boolean; startedAt: number; clientSignal: AbortSignal },
+  options: {
+    kind: "chat" | "responses";
+    hideUsageChunk: boolean;
+    startedAt: number;
+    clientSignal: AbortSignal;
+    /** During-call guardrail transforms (between decoding and the usage tap). */
+    transforms?: TransformStream<SseFrame, SseFrame>[];
+  },
   metrics: ProxyMetrics,
 ): Response {
   const reportedCost = costHeader(upstream.headers);
@@ -102,6 +141,7 @@ export function relaySse(
     hideUsageChunk: options.hideUsageChunk,
     now: () => performance.now(),
     startedAt: options.startedAt,
+    transforms: options.transforms,
   });
   const route = exchange.route;
   metrics.streamStarted(route);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { DEFAULT_GUARDRAIL_POLICY } from "../../core/guardrail-policy.ts";
 import { DEFAULT_KEY_POLICY } from "../../core/key-policy-patch.ts";
 import { digestCredential, formatCredential } from "../../core/credentials.ts";
 import type { KeyRecord } from "../repos/key-records.ts";
@@ -15,6 +16,7 @@ const record = (over: Partial<KeyRecord> = {}): KeyRecord => ({
   expiresAtMs: null,
   policy: { ...DEFAULT_KEY_POLICY },
   serviceNames: [],
+  guardrailPolicy: { ...DEFAULT_GUARDRAIL_POLICY },
   ...over,
 });
 

@@ -2,6 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type { UpstreamConfig } from "../../config/config.ts";
 import type { ModelPrice } from "../../core/cost.ts";
 import { buildServiceTable, type ServiceTable } from "../../core/service-routes.ts";
+import type { GuardrailDefinition } from "../../guardrails/catalog.ts";
+import { createGuardrails } from "../repos/guardrails.ts";
 import type { Db } from "../db.ts";
 import { modelPrices, openaiRouteSettings, providerConfigs, serviceRegistrations } from "../schema.ts";
 
@@ -14,6 +16,8 @@ export interface RuntimeSnapshot {
   prices: ReadonlyMap<string, ModelPrice>;
   /** Registered services and their route patterns (credentials included: never rendered). */
   services: ServiceTable;
+  /** The guardrail catalog by name (bearer tokens included: never rendered). */
+  guardrails: ReadonlyMap<string, GuardrailDefinition>;
 }
 
 export interface RuntimeConfig {
@@ -33,7 +37,7 @@ export interface RuntimeConfigOptions {
 }
 
 async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<RuntimeSnapshot> {
-  const [routes, providers, prices, services] = await Promise.all([
+  const [routes, providers, prices, services, guardrails] = await Promise.all([
     db.select({ id: openaiRouteSettings.routeId, enabled: openaiRouteSettings.enabled }).from(openaiRouteSettings),
     db
       .select({ baseUrl: providerConfigs.baseUrl, credential: providerConfigs.credential })
@@ -42,6 +46,7 @@ async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<
       .limit(1),
     db.select().from(modelPrices),
     db.select().from(serviceRegistrations),
+    createGuardrails(db).definitions(),
   ]);
   const override = providers[0];
   return {
@@ -63,6 +68,7 @@ async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<
         fallbackServices: s.fallbackServices,
       })),
     ),
+    guardrails: new Map(guardrails.map((g) => [g.name, g])),
   };
 }
 

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { startProxyFixture, type ProxyFixture } from "../testing/proxy-fixture.ts";
+import { integrationServices } from "../testing/services.ts";
+import { startFakeGuardrail, type FakeGuardrail } from "../testing/fake-guardrail.ts";
+
+const services = await integrationServices();
+const PROMPT = "Reach Jane at jane.doe@example.com or +1 (415) 555-0100; her SSN is 123-45-6789.";
+const PII = ["jane.doe@example.com", "(415) 555-0100", "123-45-6789"];
+
+describe.skipIf(!services.postgres || !services.redis)("guardrails on proxied traffic: pii-redact, the seed's example", () => {
+  let fx: ProxyFixture;
+  let guard: FakeGuardrail;
+  let restoring: OpenAI;
+  let placeholders: OpenAI;
+
+  const createKey = async (guardrailPolicy: Record<string, unknown>, policy: Record<string, unknown> = { allow_streaming: true }) => {
+    const res = await fx.gw.adminFetch("/admin/keys", {
+      method: "POST",
+      body: JSON.stringify({ owner_type: "individual", policy: { allowed_routes: ["/v1/chat/completions", "/v1/responses"], ...policy }, guardrail_policy: guardrailPolicy }),
+    });
+    expect(res.status).toBe(201);
+    return fx.client(((await res.json()) as { raw_key: string }).raw_key, { headers: { "x-stub-echo": "1", "x-stub-chunk-size": "3" } });
+  };
+
+  beforeAll(async () => {
+    fx = await startProxyFixture();
+    guard = startFakeGuardrail();
+    restoring = await createKey({ mandatory_guardrails: ["pii-redact"] });
+    placeholders = await createKey({
+      mandatory_guardrails: ["pii-redact"],
+      guardrail_config_overrides: { "pii-redact": { restore_output: false } },
+    });
+  });
+  afterAll(async () => {
+    await fx?.stop();
+    await guard?.stop();
+  });
+
+  const upstreamSawPii = () => fx.stub.requests.some((r) => PII.some((v) => r.bodyText.includes(v)));
+
+  test("non-streamed: the upstream never sees the PII; restore_output true gets it back, false keeps placeholders", async () => {
+    fx.stub.reset();
+    const a = await restoring.chat.completions.create({ model: "m", messages: [{ role: "user", content: PROMPT }] }).withResponse();
+    const b = await placeholders.chat.completions.create({ model: "m", messages: [{ role: "user", content: PROMPT }] });
+    expect(upstreamSawPii()).toBe(false);
+    expect(fx.stub.requests[0]!.bodyText).toContain("[EMAIL_1]");
+    expect(a.data.choices[0]!.message.content).toBe(PROMPT);
+    expect(a.response.headers.get("x-relayna-applied-guardrails")).toBe("pii-redact");
+    expect(b.choices[0]!.message.content).toBe("Reach Jane at [EMAIL_1] or [PHONE_1]; her SSN is [SSN_1].");
+    for (const value of PII) expect(b.choices[0]!.message.content).not.toContain(value);
+  });
+
+  test("streamed in 3-character chunks: restored text for one key, placeholders for the other, never a raw value upstream", async () => {
+    fx.stub.reset();
+    const collect = async (client: OpenAI) => {
+      let text = "";
+      const stream = await client.chat.completions.create({ model: "m", stream: true, messages: [{ role: "user", content: PROMPT }] });
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      return text;
+    };
+    expect(await collect(restoring)).toBe(PROMPT);
+    const kept = await collect(placeholders);
+    expect(kept).toContain("[EMAIL_1]");
+    for (const value of PII) expect(kept).not.toContain(value);
+    expect(upstreamSawPii()).toBe(false);
+  });
+
+  test("a streamed Responses call with a response guardrail fails closed before the upstream is called", async () => {
+    fx.stub.reset();
+    const err = await restoring.responses.create({ model: "m", input: PROMPT, stream: true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 502, code: "guardrail_unavailable" });
+    expect(fx.stub.requests).toHaveLength(0);
+  });
+
+  test("the guardrails field: removed before forwarding; forbidden or unknown names refused", async () => {
+    const guarded = await createKey({ optional_guardrails: ["pii-redact"] });
+    fx.stub.reset();
+    const asked = await guarded.chat.completions.create({ model: "m", messages: [{ role: "user", content: PROMPT }], guardrails: ["pii-redact"] } as never);
+    expect(asked.choices[0]!.message.content).toBe(PROMPT);
+    expect(JSON.parse(fx.stub.requests[0]!.bodyText).guardrails).toBeUndefined();
+    expect(upstreamSawPii()).toBe(false);
+    const notOptional = await placeholders.chat.completions.create({ model: "m", messages: [], guardrails: ["nope"] } as never).catch((e: unknown) => e);
+    expect(notOptional).toMatchObject({ status: 400, code: "invalid_guardrail_request" });
+    const forbidden = await createKey({ forbidden_guardrails: ["pii-redact"] });
+    const refused = await forbidden.chat.completions.create({ model: "m", messages: [], guardrails: ["pii-redact"] } as never).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 403, code: "guardrail_forbidden" });
+  });
+
+  test("HTTP guardrails before the call: block, fail_closed and fail_open", async () => {
+    const make = async (name: string, path: string, failurePolicy: string) => {
+      const res = await fx.gw.adminFetch("/admin/guardrails", {
+        method: "POST",
+        body: JSON.stringify({ name, modes: ["pre_call"], failure_policy: failurePolicy, endpoint_url: `${guard.url}${path}`, timeout_ms: 200 }),
+      });
+      expect(res.status).toBe(201);
+      return createKey({ mandatory_guardrails: [name] }, {});
+    };
+    const blocked = await (await make("blocker", "/block", "fail_closed")).chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(blocked).toMatchObject({ status: 403, code: "guardrail_blocked" });
+    const down = await (await make("down", "/slow", "fail_closed")).chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(down).toMatchObject({ status: 502, code: "guardrail_unavailable" });
+    const open = await (await make("lenient", "/500", "fail_open")).chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] });
+    expect(open.object).toBe("chat.completion");
+  });
+});
