@@ -145,6 +145,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       db: database.db,
       invalidate: cache.invalidate,
       studioEnv: config.studio,
+      cache,
     });
 
     const proxy = listen(proxyApp.fetch, config.proxyBind, { idleTimeoutSeconds: 255 });

@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import { createBaseApp } from "../http/app.ts";
 import type { HttpMetrics } from "../http/metrics.ts";
 import type { Invalidate } from "../store/cache/invalidation.ts";
+import type { KeyCache } from "../store/cache/key-cache.ts";
+import type { RuntimeConfig } from "../store/cache/runtime-config.ts";
 import type { Db } from "../store/db.ts";
 import type { OperatorTokens } from "../store/repos/operator-tokens.ts";
 import type { StudioEnv } from "../studio/connection.ts";
@@ -33,6 +35,8 @@ export interface ControlDeps {
   invalidate: Invalidate;
   /** RELAYNA_STUDIO_BASE_URL / _TOKEN: the fallback under the persisted Studio connection (none when absent). */
   studioEnv?: StudioEnv;
+  /** Keys and the runtime snapshot (guardrail catalog), for the virtual-key routes /v1/guardrails*. */
+  cache?: { keys: KeyCache; runtime: RuntimeConfig };
 }
 
 /** The control listener: health, readiness, metrics and the operator-authenticated admin API. */

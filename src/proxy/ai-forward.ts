@@ -5,7 +5,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { ProxyDeps } from "./deps.ts";
 import { beginExchange, failExchange, gatewayHeaders, withQuery } from "./exchange-flow.ts";
-import { assertKeyUsable } from "./identity.ts";
+import { assertKeyUsable } from "../http/virtual-key.ts";
 import { parseJsonObject, readBoundedBody } from "./read-body.ts";
 import { reserveLimits } from "./limits.ts";
 import { asGatewayError, guardRequest, needsPostCall, planGuardrails, streamTransforms } from "./guarded.ts";

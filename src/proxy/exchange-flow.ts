@@ -5,7 +5,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { ProxyDeps } from "./deps.ts";
 import { Exchange } from "./exchange.ts";
-import { authenticateKey, workerIdentity } from "./identity.ts";
+import { authenticateKey, workerIdentity } from "../http/virtual-key.ts";
 import { ClientAbortedError, upstreamHeaders } from "./upstream-request.ts";
 
 /**

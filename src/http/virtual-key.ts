@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { parseBearer } from "../core/credentials.ts";
 import { keyStateVerdict } from "../core/policy.ts";
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "./errors.ts";
 import type { KeyCache } from "../store/cache/key-cache.ts";
 import type { KeyRecord } from "../store/repos/key-records.ts";
 
