@@ -134,7 +134,7 @@ export async function forwardAi(
     const isSse = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
     let answer: Response;
     if (response.ok && isSse && (kind === "chat" || kind === "responses")) {
-      const transforms = streamTransforms(plan, guard);
+      const transforms = streamTransforms(plan, guard, kind);
       answer = relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, transforms }, deps.proxyMetrics);
     } else if (response.ok && needsPostCall(plan)) {
       answer = await relayGuardedJson(response, exchange, (value) =>

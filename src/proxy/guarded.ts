@@ -1,10 +1,11 @@
 import { selectGuardrails } from "../core/guardrail-selection.ts";
 import type { GuardrailDefinition } from "../guardrails/catalog.ts";
-import { createStreamRedactor, PiiVault } from "../guardrails/pii-redact/index.ts";
+import { createStreamRedactor, PiiVault, restoreText } from "../guardrails/pii-redact/index.ts";
 import { GuardrailBlocked, GuardrailUnavailable, restoreOutput, runGuardrails, type Applied, type RunState } from "../guardrails/run.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { KeyRecord } from "../store/repos/key-records.ts";
 import { createDeltaTextTransform } from "../streams/delta-text-transform.ts";
+import { createResponsesTextTransform } from "../streams/responses-text-transform.ts";
 import type { SseFrame } from "../streams/sse-frame.ts";
 
 export interface GuardrailPlan {
@@ -17,8 +18,8 @@ const responseModes = (g: GuardrailDefinition) => g.modes.includes("post_call") 
 
 /**
  * Which guardrails run (contract 8), checked before anything is sent upstream. A streamed
- * answer is guarded only by guardrails that can run during the call: built-in ones on chat
- * completion streams for now. Any other response guardrail on a stream fails closed with
+ * answer is guarded only by guardrails that can run during the call: built-in ones, on chat
+ * completion and Responses streams (HTTP ones need text windows: not built yet). Any other response guardrail on a stream fails closed with
  * guardrail_unavailable rather than buffering the stream silently.
  */
 export function planGuardrails(
@@ -33,7 +34,8 @@ export function planGuardrails(
   if (stream.on) {
     for (const { guardrail } of selection.applied) {
       if (!responseModes(guardrail) || guardrail.failurePolicy === "dry_run") continue;
-      const streamable = guardrail.modes.includes("during_call") && guardrail.providerKind === "built_in" && stream.kind === "chat";
+      const streamable =
+        guardrail.modes.includes("during_call") && guardrail.providerKind === "built_in" && (stream.kind === "chat" || stream.kind === "responses");
       if (!streamable) throw new GatewayError("guardrail_unavailable", { message: "A guardrail of this key cannot run on a streamed answer." });
     }
   }
@@ -59,13 +61,17 @@ export async function guardRequest(plan: GuardrailPlan, body: Record<string, unk
   });
 }
 
-/** During-call transforms for a chat stream: built-in redaction over each choice's text. */
-export function streamTransforms(plan: GuardrailPlan, state: RunState): TransformStream<SseFrame, SseFrame>[] {
+/** During-call transforms for a stream: built-in redaction over the decoded text of its deltas. */
+export function streamTransforms(plan: GuardrailPlan, state: RunState, kind: "chat" | "responses"): TransformStream<SseFrame, SseFrame>[] {
   return plan.applied
     .filter(({ guardrail }) => guardrail.providerKind === "built_in" && guardrail.modes.includes("during_call") && guardrail.failurePolicy !== "dry_run")
     .map(({ config }) => {
       const vault = (state.vault ??= new PiiVault());
-      return createDeltaTextTransform(() => createStreamRedactor(vault, { restore: restoreOutput(config) }));
+      const options = { restore: restoreOutput(config) };
+      const channel = () => createStreamRedactor(vault, options);
+      return kind === "chat"
+        ? createDeltaTextTransform(channel)
+        : createResponsesTextTransform(channel, (text) => restoreText(text, vault, options));
     });
 }
 

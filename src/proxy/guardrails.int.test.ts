@@ -66,9 +66,40 @@ describe.skipIf(!services.postgres || !services.redis)("guardrails on proxied tr
     expect(upstreamSawPii()).toBe(false);
   });
 
-  test("a streamed Responses call with a response guardrail fails closed before the upstream is called", async () => {
+  test("Responses API, plain and streamed: restored or kept, events carrying the whole text included", async () => {
     fx.stub.reset();
-    const err = await restoring.responses.create({ model: "m", input: PROMPT, stream: true }).catch((e: unknown) => e);
+    const plain = await restoring.responses.create({ model: "m", input: PROMPT });
+    expect(plain.output_text).toBe(PROMPT);
+    const streamed = async (client: OpenAI) => {
+      let deltas = "";
+      let done = "";
+      let completed = "";
+      const stream = await client.responses.create({ model: "m", input: PROMPT, stream: true });
+      for await (const event of stream) {
+        if (event.type === "response.output_text.delta") deltas += event.delta;
+        if (event.type === "response.output_text.done") done = event.text;
+        if (event.type === "response.completed") completed = event.response.output_text ?? JSON.stringify(event.response.output);
+      }
+      return { deltas, done, completed };
+    };
+    const restored = await streamed(restoring);
+    expect(restored.deltas).toBe(PROMPT);
+    expect(restored.done).toBe(PROMPT);
+    const kept = await streamed(placeholders);
+    for (const text of [kept.deltas, kept.done, kept.completed]) for (const value of PII) expect(text).not.toContain(value);
+    expect(kept.deltas).toContain("[EMAIL_1]");
+    expect(upstreamSawPii()).toBe(false);
+  });
+
+  test("a streamed answer whose response guardrail cannot run during the call fails closed before the upstream", async () => {
+    const res = await fx.gw.adminFetch("/admin/guardrails", {
+      method: "POST",
+      body: JSON.stringify({ name: "post-only", modes: ["post_call"], endpoint_url: `${guard.url}/allow` }),
+    });
+    expect(res.status).toBe(201);
+    const client = await createKey({ mandatory_guardrails: ["post-only"] });
+    fx.stub.reset();
+    const err = await client.chat.completions.create({ model: "m", stream: true, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 502, code: "guardrail_unavailable" });
     expect(fx.stub.requests).toHaveLength(0);
   });

@@ -1,0 +1,81 @@
+import type { TextChannel } from "./delta-text-transform.ts";
+import { SseFrame } from "./sse-frame.ts";
+
+type Json = Record<string, any>;
+
+const DELTA = "response.output_text.delta";
+
+function parse(frame: SseFrame): Json | null {
+  const data = frame.data;
+  if (!data.startsWith("{")) return null;
+  try {
+    return JSON.parse(data) as Json;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Responses API streams: every `response.output_text.delta` goes through a channel per output
+ * text part (decoded text, never bytes); whatever a channel holds back is released as one more
+ * delta just before that part's `response.output_text.done`. The events that repeat the whole
+ * text (`output_text.done`, `content_part.done`, `output_item.done`, `response.completed` /
+ * `incomplete`) get `finalText` applied, so the client never sees the raw text there either.
+ */
+export function createResponsesTextTransform(
+  openChannel: () => TextChannel,
+  finalText: (text: string) => string,
+): TransformStream<SseFrame, SseFrame> {
+  const channels = new Map<string, { channel: TextChannel; last: Json }>();
+  const release = (key: string, controller: TransformStreamDefaultController<SseFrame>) => {
+    const open = channels.get(key);
+    if (!open) return;
+    channels.delete(key);
+    const rest = open.channel.flush();
+    if (rest) controller.enqueue(SseFrame.fromData(JSON.stringify({ ...open.last, delta: rest }), DELTA));
+  };
+  const fixParts = (content: unknown) => {
+    if (!Array.isArray(content)) return;
+    for (const part of content) if (part && typeof part.text === "string") part.text = finalText(part.text);
+  };
+  return new TransformStream<SseFrame, SseFrame>({
+    transform(frame, controller) {
+      const event = parse(frame);
+      if (!event) return controller.enqueue(frame);
+      const key = `${event.output_index ?? 0}:${event.content_index ?? 0}`;
+      switch (event.type) {
+        case DELTA: {
+          if (typeof event.delta !== "string") break;
+          let open = channels.get(key);
+          if (!open) channels.set(key, (open = { channel: openChannel(), last: event }));
+          open.last = event;
+          event.delta = open.channel.push(event.delta);
+          frame.replaceData(JSON.stringify(event));
+          break;
+        }
+        case "response.output_text.done":
+          release(key, controller);
+          if (typeof event.text === "string") event.text = finalText(event.text);
+          frame.replaceData(JSON.stringify(event));
+          break;
+        case "response.content_part.done":
+          if (typeof event.part?.text === "string") event.part.text = finalText(event.part.text);
+          frame.replaceData(JSON.stringify(event));
+          break;
+        case "response.output_item.done":
+          fixParts(event.item?.content);
+          frame.replaceData(JSON.stringify(event));
+          break;
+        case "response.completed":
+        case "response.incomplete":
+          for (const item of event.response?.output ?? []) fixParts(item?.content);
+          frame.replaceData(JSON.stringify(event));
+          break;
+      }
+      controller.enqueue(frame);
+    },
+    flush(controller) {
+      for (const key of [...channels.keys()]) release(key, controller);
+    },
+  });
+}
