@@ -55,7 +55,7 @@ async function run(o: BenchOptions): Promise<void> {
     const startedAt = performance.now();
     const env = environment();
     for (const line of header(o, env, GATEWAY_LOG_LEVEL)) log(line);
-    const stack = await startStack(cleanup, (line) => log(`  ${line}`), [], o.limits);
+    const stack = await startStack(cleanup, (line) => log(`  ${line}`), [], o.limits, o.guardrails);
 
     const list = scenarios(o.chunks, o.chunkDelayMs);
     const targets = TARGETS.map((id) => stack.targets[id]);

@@ -16,6 +16,8 @@ export interface BenchOptions {
   outDir: string;
   /** Give the gateway's key RPM, TPM and budgets that never deny, so every request is metered. */
   limits: boolean;
+  /** Make pii-redact mandatory for the gateway's key (pre-call on requests, during-call on streams). */
+  guardrails: boolean;
 }
 
 export const USAGE = `bun run bench [-- flags]
@@ -27,7 +29,8 @@ export const USAGE = `bun run bench [-- flags]
   --chunk-delay MS  stub delay before each streamed chunk (default 0; >0 separates TTFB from the total)
   --out DIR         where the JSON summary goes (default bench-results)
   --limits          the gateway's key has RPM, TPM and daily/monthly budgets (never reached): one
-                    Redis round trip per request, as a metered key pays`;
+                    Redis round trip per request, as a metered key pays
+  --guardrails      the gateway's key has pii-redact mandatory (requests redacted, streams guarded)`;
 
 function positive(name: string, raw: string, integer: boolean): number {
   const value = Number(raw);
@@ -50,6 +53,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
       "chunk-delay": { type: "string", default: "0" },
       out: { type: "string", default: "bench-results" },
       limits: { type: "boolean", default: false },
+      guardrails: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -63,5 +67,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
     chunkDelayMs: values["chunk-delay"] === "0" ? 0 : positive("chunk-delay", values["chunk-delay"], false),
     outDir: values.out,
     limits: values.limits,
+    guardrails: values.guardrails,
   };
 }

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatCredential } from "../../src/core/credentials.ts";
 import { connectPostgres, type Database } from "../../src/store/db.ts";
+import { eq } from "drizzle-orm";
+import { keyGuardrailPolicies } from "../../src/store/schema.ts";
 import { insertTestKey } from "../../src/testing/fixtures/keys.ts";
 import { createTestDatabase, createTestRedisPrefix, TEST_REDIS_URL } from "../../src/testing/services.ts";
 import { listeningUrl, startChild, type Child } from "./children.ts";
@@ -50,6 +52,7 @@ export async function startStack(
   log: (line: string) => void,
   bunFlags: string[] = [],
   limits = false,
+  guardrails = false,
 ): Promise<Stack> {
   const testDb = await createTestDatabase();
   cleanup.add(`drop database ${testDb.name}`, () => testDb.drop());
@@ -95,6 +98,13 @@ export async function startStack(
   const metered = { rpmLimit: 100_000_000, tpmLimit: 2_000_000_000, dailyBudgetUsd: 1e9, monthlyBudgetUsd: 1e9 };
   const key = await insertTestKey(database.db, { policy: { allowStreaming: true, ...(limits ? metered : {}) } });
   if (limits) log("gateway key: RPM, TPM and budgets on (never reached)");
+  if (guardrails) {
+    await database.db
+      .update(keyGuardrailPolicies)
+      .set({ mandatoryGuardrails: ["pii-redact"] })
+      .where(eq(keyGuardrailPolicies.keyId, key.id));
+    log("gateway key: pii-redact mandatory");
+  }
 
   return {
     targets: {

@@ -8,7 +8,7 @@ import { beginExchange, failExchange, gatewayHeaders, withQuery } from "./exchan
 import { assertKeyUsable } from "../http/virtual-key.ts";
 import { parseJsonObject, readBoundedBody } from "./read-body.ts";
 import { reserveLimits } from "./limits.ts";
-import { asGatewayError, guardRequest, needsPostCall, planGuardrails, streamTransforms } from "./guarded.ts";
+import { asGatewayError, guardRequest, needsPostCall, planGuardrails, streamStages } from "./guarded.ts";
 import { relayGuardedJson, relayJson, relaySse } from "./relay-response.ts";
 import { runGuardrails, type RunState } from "../guardrails/run.ts";
 import { sendUpstream, upstreamUrl, type UpstreamTarget } from "./upstream-request.ts";
@@ -134,8 +134,8 @@ export async function forwardAi(
     const isSse = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
     let answer: Response;
     if (response.ok && isSse && (kind === "chat" || kind === "responses")) {
-      const transforms = streamTransforms(plan, guard, kind);
-      answer = relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, transforms }, deps.proxyMetrics);
+      const stages = streamStages(plan, guard, kind);
+      answer = relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, stages }, deps.proxyMetrics);
     } else if (response.ok && needsPostCall(plan)) {
       answer = await relayGuardedJson(response, exchange, (value) =>
         runGuardrails(plan.applied, "post_call", value, guard).catch((err) => {

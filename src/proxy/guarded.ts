@@ -4,9 +4,9 @@ import { createStreamRedactor, PiiVault, restoreText } from "../guardrails/pii-r
 import { GuardrailBlocked, GuardrailUnavailable, restoreOutput, runGuardrails, type Applied, type RunState } from "../guardrails/run.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { KeyRecord } from "../store/repos/key-records.ts";
-import { createDeltaTextTransform } from "../streams/delta-text-transform.ts";
-import { createResponsesTextTransform } from "../streams/responses-text-transform.ts";
-import type { SseFrame } from "../streams/sse-frame.ts";
+import { createDeltaTextStage } from "../streams/delta-text-transform.ts";
+import type { FrameStage } from "../streams/frame-stage.ts";
+import { createResponsesTextStage } from "../streams/responses-text-transform.ts";
 
 export interface GuardrailPlan {
   applied: Applied[];
@@ -62,7 +62,7 @@ export async function guardRequest(plan: GuardrailPlan, body: Record<string, unk
 }
 
 /** During-call transforms for a stream: built-in redaction over the decoded text of its deltas. */
-export function streamTransforms(plan: GuardrailPlan, state: RunState, kind: "chat" | "responses"): TransformStream<SseFrame, SseFrame>[] {
+export function streamStages(plan: GuardrailPlan, state: RunState, kind: "chat" | "responses"): FrameStage[] {
   return plan.applied
     .filter(({ guardrail }) => guardrail.providerKind === "built_in" && guardrail.modes.includes("during_call") && guardrail.failurePolicy !== "dry_run")
     .map(({ config }) => {
@@ -70,8 +70,8 @@ export function streamTransforms(plan: GuardrailPlan, state: RunState, kind: "ch
       const options = { restore: restoreOutput(config) };
       const channel = () => createStreamRedactor(vault, options);
       return kind === "chat"
-        ? createDeltaTextTransform(channel)
-        : createResponsesTextTransform(channel, (text) => restoreText(text, vault, options));
+        ? createDeltaTextStage(channel)
+        : createResponsesTextStage(channel, (text) => restoreText(text, vault, options));
     });
 }
 

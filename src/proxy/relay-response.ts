@@ -1,7 +1,7 @@
 import { usageFromJsonBody } from "../core/response-usage.ts";
 import { GatewayError } from "../http/errors.ts";
 import { createSsePipeline } from "../streams/pipeline.ts";
-import type { SseFrame } from "../streams/sse-frame.ts";
+import type { FrameStage } from "../streams/frame-stage.ts";
 import type { Exchange } from "./exchange.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import { clientHeaders } from "./upstream-request.ts";
@@ -130,8 +130,8 @@ export function relaySse(
     hideUsageChunk: boolean;
     startedAt: number;
     clientSignal: AbortSignal;
-    /** During-call guardrail transforms (between decoding and the usage tap). */
-    transforms?: TransformStream<SseFrame, SseFrame>[];
+    /** During-call guardrail stages (between decoding and the usage tap). */
+    stages?: FrameStage[];
   },
   metrics: ProxyMetrics,
 ): Response {
@@ -141,7 +141,7 @@ export function relaySse(
     hideUsageChunk: options.hideUsageChunk,
     now: () => performance.now(),
     startedAt: options.startedAt,
-    transforms: options.transforms,
+    stages: options.stages,
   });
   const route = exchange.route;
   metrics.streamStarted(route);

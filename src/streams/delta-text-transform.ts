@@ -1,3 +1,4 @@
+import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
 import { SseFrame } from "./sse-frame.ts";
 
 /** A text channel a during-call guardrail runs over: text in, safe text out, the rest at the end. */
@@ -27,6 +28,10 @@ function parseChunk(frame: SseFrame): Chunk | null {
  * synthetic chunk before the end — so nothing is lost and nothing unsafe is emitted early.
  */
 export function createDeltaTextTransform(openChannel: () => TextChannel): TransformStream<SseFrame, SseFrame> {
+  return stageTransform(createDeltaTextStage(openChannel));
+}
+
+export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage {
   const channels = new Map<number, TextChannel>();
   let template: Record<string, unknown> | null = null;
   const channel = (index: number) => {
@@ -34,25 +39,25 @@ export function createDeltaTextTransform(openChannel: () => TextChannel): Transf
     if (!c) channels.set(index, (c = openChannel()));
     return c;
   };
-  const drainAll = (controller: TransformStreamDefaultController<SseFrame>) => {
+  const drainAll = (emit: Emit) => {
     for (const [index, c] of channels) {
       const rest = c.flush();
       if (rest) {
         const chunk = { ...template, choices: [{ index, delta: { content: rest }, finish_reason: null }] };
-        controller.enqueue(SseFrame.fromData(JSON.stringify(chunk)));
+        emit(SseFrame.fromData(JSON.stringify(chunk)));
       }
     }
     channels.clear();
   };
-  return new TransformStream<SseFrame, SseFrame>({
-    transform(frame, controller) {
+  return {
+    frame(frame, emit) {
       if (frame.data.trim() === DONE) {
-        drainAll(controller);
-        controller.enqueue(frame);
+        drainAll(emit);
+        emit(frame);
         return;
       }
       const chunk = parseChunk(frame);
-      if (!chunk || !Array.isArray(chunk.choices)) return controller.enqueue(frame);
+      if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
       for (const choice of chunk.choices) {
@@ -69,10 +74,8 @@ export function createDeltaTextTransform(openChannel: () => TextChannel): Transf
         }
       }
       if (changed) frame.replaceData(JSON.stringify(chunk));
-      controller.enqueue(frame);
+      emit(frame);
     },
-    flush(controller) {
-      drainAll(controller);
-    },
-  });
+    end: drainAll,
+  };
 }

@@ -1,11 +1,14 @@
 import { createFrameSplitter, createSseDecoder } from "./sse-decode.ts";
 import { createSseEncoder } from "./sse-encode.ts";
+import { chainStages, type FrameStage } from "./frame-stage.ts";
 import type { SseFrame } from "./sse-frame.ts";
 import { createUsageObserver, createUsageTap, type StreamOutcome, type UsageTapOptions } from "./usage-tap.ts";
 
 export interface SsePipelineOptions extends UsageTapOptions {
-  /** Frame transforms between decoding and the usage tap (during-call guardrails), in order. */
+  /** Frame transforms between decoding and the usage tap, in order (Web streams). */
   transforms?: readonly TransformStream<SseFrame, SseFrame>[];
+  /** The same as plain calls (during-call guardrails), run inside the fused relay loop. */
+  stages?: readonly FrameStage[];
 }
 
 export interface SsePipeline {
@@ -37,13 +40,14 @@ export function createSsePipeline(upstream: ReadableStream<Uint8Array>, options:
  * pipeline: frames forwarded as they complete, client cancel ⇒ `client_aborted` and the upstream
  * cancelled, upstream failure ⇒ a cleanly closed body and `upstream_error`.
  */
-function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: UsageTapOptions): SsePipeline {
+function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
   const observer = createUsageObserver(options);
   const reader = upstream.getReader();
   let cancelled = false;
   let out: ReadableStreamDirectController | null = null;
   const forward = (frame: SseFrame) => void out?.write(frame.toBytes());
-  const splitter = createFrameSplitter((frame) => observer.inspect(frame, forward));
+  const stages = chainStages(options.stages ?? [], (frame) => observer.inspect(frame, forward));
+  const splitter = createFrameSplitter(stages.frame);
   const body = new ReadableStream({
     type: "direct",
     async pull(controller) {
@@ -57,6 +61,7 @@ function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: Usag
           await controller.flush();
         }
         splitter.end();
+        stages.end();
       } catch {
         // Upstream failed mid-stream: the frames already sent stand; the body ends cleanly.
       }

@@ -1,4 +1,5 @@
 import type { TextChannel } from "./delta-text-transform.ts";
+import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
 import { SseFrame } from "./sse-frame.ts";
 
 type Json = Record<string, any>;
@@ -26,22 +27,26 @@ export function createResponsesTextTransform(
   openChannel: () => TextChannel,
   finalText: (text: string) => string,
 ): TransformStream<SseFrame, SseFrame> {
+  return stageTransform(createResponsesTextStage(openChannel, finalText));
+}
+
+export function createResponsesTextStage(openChannel: () => TextChannel, finalText: (text: string) => string): FrameStage {
   const channels = new Map<string, { channel: TextChannel; last: Json }>();
-  const release = (key: string, controller: TransformStreamDefaultController<SseFrame>) => {
+  const release = (key: string, emit: Emit) => {
     const open = channels.get(key);
     if (!open) return;
     channels.delete(key);
     const rest = open.channel.flush();
-    if (rest) controller.enqueue(SseFrame.fromData(JSON.stringify({ ...open.last, delta: rest }), DELTA));
+    if (rest) emit(SseFrame.fromData(JSON.stringify({ ...open.last, delta: rest }), DELTA));
   };
   const fixParts = (content: unknown) => {
     if (!Array.isArray(content)) return;
     for (const part of content) if (part && typeof part.text === "string") part.text = finalText(part.text);
   };
-  return new TransformStream<SseFrame, SseFrame>({
-    transform(frame, controller) {
+  return {
+    frame(frame, emit) {
       const event = parse(frame);
-      if (!event) return controller.enqueue(frame);
+      if (!event) return emit(frame);
       const key = `${event.output_index ?? 0}:${event.content_index ?? 0}`;
       switch (event.type) {
         case DELTA: {
@@ -54,7 +59,7 @@ export function createResponsesTextTransform(
           break;
         }
         case "response.output_text.done":
-          release(key, controller);
+          release(key, emit);
           if (typeof event.text === "string") event.text = finalText(event.text);
           frame.replaceData(JSON.stringify(event));
           break;
@@ -72,10 +77,10 @@ export function createResponsesTextTransform(
           frame.replaceData(JSON.stringify(event));
           break;
       }
-      controller.enqueue(frame);
+      emit(frame);
     },
-    flush(controller) {
-      for (const key of [...channels.keys()]) release(key, controller);
+    end(emit) {
+      for (const key of [...channels.keys()]) release(key, emit);
     },
-  });
+  };
 }
