@@ -16,6 +16,8 @@ import type { CountersStore } from "./store/counters/types.ts";
 import { connectPostgres, openPglite, type Database } from "./store/db.ts";
 import { createOperatorTokens } from "./store/repos/operator-tokens.ts";
 import { createKeySeeder } from "./store/spend-rebuild.ts";
+import { createGuardrailMetrics } from "./guardrails/metrics.ts";
+import { createGuardrailEventWriter } from "./store/guardrail-events.ts";
 import { appendUsageRows } from "./store/usage-batch.ts";
 import { createUsageLedger, type UsageLedger } from "./store/usage-ledger.ts";
 import { createUsagePartitionMaintenance } from "./store/usage-partitions.ts";
@@ -111,6 +113,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       spillDir: config.usageSpillDir,
     });
     cleanup.unshift(() => ledger.close(5_000));
+    const guardrailEvents = createGuardrailEventWriter({ db: database.db, logger: log, registry: metrics.registry });
+    cleanup.unshift(() => guardrailEvents.close(5_000));
     const cache = await createHotCache({
       db: database.db,
       envLitellm: config.litellm,
@@ -130,6 +134,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       cache,
       ledger,
       counters,
+      guardrailEvents,
+      guardrailMetrics: createGuardrailMetrics(metrics.registry),
       seedKey: createKeySeeder({ db: database.db, counters, ledger }),
       directOpenai: config.directOpenai,
       workerToken: config.workerToken,
@@ -167,6 +173,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         clearInterval(flusher);
         await operatorTokens.flushLastUsed().catch((err) => log.warn({ err }, "operator token last-use flush failed"));
         await ledger.close(Math.max(5_000, config.shutdownGraceMs));
+        await guardrailEvents.close(5_000);
         await cache.close();
         await counters.close();
         await partitions.stop();

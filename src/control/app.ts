@@ -22,6 +22,7 @@ import { createStudioRoutes } from "./admin/studio.ts";
 import { createTaskRoutes } from "./admin/tasks.ts";
 import { createUsageExportRoutes } from "./admin/usage-export.ts";
 import { createUsageRoutes } from "./admin/usage.ts";
+import { createClientGuardrailRoutes } from "./client-guardrails.ts";
 import { createHealthRoutes, type ReadinessCheck } from "./health.ts";
 import { operatorAuth } from "./operator-auth.ts";
 
@@ -39,7 +40,7 @@ export interface ControlDeps {
   cache?: { keys: KeyCache; runtime: RuntimeConfig };
 }
 
-/** The control listener: health, readiness, metrics and the operator-authenticated admin API. */
+/** The control listener: health, readiness, metrics, the operator-authenticated admin API and the client guardrail routes. */
 export function createControlApp(deps: ControlDeps) {
   const app = createBaseApp({ listener: "control", logger: deps.logger, metrics: deps.metrics });
   app.route("/", createHealthRoutes(deps));
@@ -61,5 +62,7 @@ export function createControlApp(deps: ControlDeps) {
   // GET-only fixed paths; the catalog has no GET /{name}, so a guardrail named `summary` is still editable.
   app.route("/admin/guardrails", createGuardrailExecutionRoutes(deps));
   app.route("/admin/guardrails", createGuardrailRoutes(deps));
+  // Virtual-key auth (contract 6 "client"), not the operator token.
+  app.route("/v1/guardrails", createClientGuardrailRoutes(deps));
   return app;
 }

@@ -92,6 +92,7 @@ export async function forwardAi(
       runs: [],
     };
     exchange.guardrails = plan.applied.map((a) => a.guardrail.name);
+    exchange.guardrailRuns = guard.runs;
     if (plan.applied.length > 0 || plan.requestedField) {
       const guarded = await guardRequest(plan, json, guard);
       // Bodies no guardrail changed are forwarded byte for byte.

@@ -5,7 +5,9 @@ import type { AppEnv } from "../http/app-env.ts";
 import type { HttpMetrics } from "../http/metrics.ts";
 import type { KeyCache } from "../store/cache/key-cache.ts";
 import type { RuntimeConfig } from "../store/cache/runtime-config.ts";
+import type { GuardrailMetrics } from "../guardrails/metrics.ts";
 import type { CountersStore } from "../store/counters/types.ts";
+import type { GuardrailEventWriter } from "../store/guardrail-events.ts";
 import type { UsageLedger } from "../store/usage-ledger.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 
@@ -17,6 +19,9 @@ export interface ProxyDeps {
   ledger: UsageLedger;
   /** Rate-limit and budget counters (Redis, or in memory in embedded mode). */
   counters: CountersStore;
+  /** Guardrail execution events (batched, off the request path) and metrics. */
+  guardrailEvents: GuardrailEventWriter;
+  guardrailMetrics: GuardrailMetrics;
   /** Rebuilds one key's budget counters from the usage ledger (when the counters ask for it). */
   seedKey: (keyId: string) => Promise<void>;
   directOpenai: UpstreamConfig | null;

@@ -32,6 +32,8 @@ export async function beginExchange(
     metrics: deps.proxyMetrics,
     counters: deps.counters,
     logger: deps.logger,
+    guardrailEvents: deps.guardrailEvents,
+    guardrailMetrics: deps.guardrailMetrics,
   });
   exchange.provider = provider;
   c.set("keyId", key.id);

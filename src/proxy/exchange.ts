@@ -6,6 +6,9 @@ import type { CountersStore, Reservation } from "../store/counters/types.ts";
 import type { KeyRecord } from "../store/repos/key-records.ts";
 import type { UsageLedger } from "../store/usage-ledger.ts";
 import type { ProxyMetrics } from "./metrics.ts";
+import type { GuardrailMetrics } from "../guardrails/metrics.ts";
+import type { GuardrailRun } from "../guardrails/run.ts";
+import { eventRowsOf, type GuardrailEventWriter } from "../store/guardrail-events.ts";
 
 export interface ExchangeOutcome {
   statusCode: number;
@@ -27,6 +30,8 @@ export interface ExchangeContext {
   metrics: ProxyMetrics;
   counters: CountersStore;
   logger: Logger;
+  guardrailEvents: GuardrailEventWriter;
+  guardrailMetrics: GuardrailMetrics;
 }
 
 /** A stream that started and was cut still used the upstream: it is charged like a success. */
@@ -51,6 +56,8 @@ export class Exchange {
   reservation: Reservation | null = null;
   /** Names of the guardrails applied to this request (the ledger's guardrails column). */
   guardrails: string[] = [];
+  /** Their runs (filled as they happen): execution events and metrics when the request ends. */
+  guardrailRuns: GuardrailRun[] = [];
   private finished = false;
 
   constructor(readonly ctx: ExchangeContext) {}
@@ -75,6 +82,10 @@ export class Exchange {
       mode: this.costMode,
     });
     this.settle(charged || cost > 0, usage, cost);
+    if (this.guardrailRuns.length > 0) {
+      for (const run of this.guardrailRuns) ctx.guardrailMetrics.observe(run);
+      ctx.guardrailEvents.record(eventRowsOf(this.guardrailRuns, { requestId: ctx.requestId, keyId: ctx.key.id, projectId: ctx.key.projectId }));
+    }
     ctx.metrics.request(ctx.route, this.provider, outcome.statusCode);
     if (!success) ctx.metrics.error(ctx.route, outcome.errorCode ?? "upstream_status");
     if (usage) ctx.metrics.tokens(ctx.route, this.provider, usage.inputTokens, usage.outputTokens);

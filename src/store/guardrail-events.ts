@@ -3,15 +3,15 @@
  * calls record() on its hot path (a copy and a push per run); one background pump writes the
  * queue oldest first in multi-row INSERTs, one in flight at a time.
  *
- * Events are diagnostics, not money: unlike the usage ledger there is no spill file and no
- * exactly-once replay. What can be lost is counted (stats(), and metrics with a registry):
- * - Unavailable database (any error that is not a bad row): rows stay queued, in order, and are
- *   retried with exponential backoff; one error line per outage. A batch whose INSERT committed
- *   just before the connection died is written again (a duplicated event, harmless).
+ * Events are diagnostics, not money: no spill file, no exactly-once replay (unlike the usage
+ * ledger). What can be lost is counted (stats(), and metrics with a registry):
+ * - Unavailable database (any error but a bad row): rows stay queued, in order, retried with
+ *   exponential backoff; one error line per outage. A batch whose INSERT committed just before
+ *   the connection died is written again (a duplicated event, harmless).
  * - Bad row (SQLSTATE class 22/23, or a value that cannot be serialized): isolated by halving
  *   the batch; the good rows are written, the bad ones dropped (`rejected`).
- * - Overflow: rows recorded while `maxQueue` rows wait are dropped (`overflowed`).
- * - close() that times out: the rows still queued are dropped (`unwritten`).
+ * - Rows recorded while `maxQueue` rows wait are dropped (`overflowed`); so are the rows still
+ *   queued when close() times out, and rows recorded after it (`unwritten`).
  */
 import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
@@ -77,9 +77,10 @@ export interface GuardrailEventWriter {
 
 export const MAX_REASON_LENGTH = 500;
 
-/** Cut at MAX_REASON_LENGTH UTF-16 units, never inside a surrogate pair. */
-export function truncateReason(reason: string | null | undefined): string | null {
-  if (typeof reason !== "string") return null;
+/** Cut at MAX_REASON_LENGTH UTF-16 units, never inside a surrogate pair; NUL (which PostgreSQL text cannot hold) removed. */
+export function truncateReason(value: string | null | undefined): string | null {
+  if (typeof value !== "string") return null;
+  const reason = value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
   if (reason.length <= MAX_REASON_LENGTH) return reason;
   const high = reason.charCodeAt(MAX_REASON_LENGTH - 1);
   return reason.slice(0, high >= 0xd800 && high <= 0xdbff ? MAX_REASON_LENGTH - 1 : MAX_REASON_LENGTH);
@@ -100,9 +101,8 @@ const TYPES: [keyof InsertRow, string][] = Object.entries({
   failurePolicy: "text", latencyMs: "int4", failed: "bool", reason: "text", counts: "jsonb", createdAt: "timestamptz",
 }) as [keyof InsertRow, string][];
 const column = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const INSERT_HEAD = sql.raw(
-  `insert into guardrail_execution_events (${TYPES.map(([f]) => column(f)).join(", ")}) select ${TYPES.map(([f]) => `"${f}"`).join(", ")} from jsonb_to_recordset(`,
-);
+const [columns, fields] = [TYPES.map(([f]) => column(f)).join(", "), TYPES.map(([f]) => `"${f}"`).join(", ")];
+const INSERT_HEAD = sql.raw(`insert into guardrail_execution_events (${columns}) select ${fields} from jsonb_to_recordset(`);
 const INSERT_TAIL = sql.raw(`::jsonb) as r(${TYPES.map(([f, type]) => `"${f}" ${type}`).join(", ")})`);
 
 const insertRows = (db: Db, rows: InsertRow[]) => db.execute(sql`${INSERT_HEAD}${JSON.stringify(rows)}${INSERT_TAIL}`);
@@ -147,7 +147,7 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
   const flushIntervalMs = options.flushIntervalMs ?? 500;
   const maxQueue = Math.max(batchSize, options.maxQueue ?? 20_000);
   const [retryBaseMs, retryMaxMs] = [options.retryBaseMs ?? 200, options.retryMaxMs ?? 5_000];
-  let queue: InsertRow[] = [];
+  let queue: InsertRow[] = []; // oldest first
   const counts = { written: 0, batches: 0, failures: 0, rejected: 0, overflowed: 0, unwritten: 0 };
   const metrics = createMetrics(options.registry, () => queue.length);
   const drop = (why: "rejected" | "overflowed" | "unwritten", n: number) => {
@@ -160,10 +160,8 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
   let waiters: { target: number; resolve: () => void }[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
   let wake: (() => void) | null = null;
-  let pumping = false;
-  let closed = false;
+  let [pumping, closed, overflowing] = [false, false, false];
   let outageSince: number | null = null;
-  let overflowing = false;
   let attempt = 0;
 
   function settle(n: number): void {
@@ -201,7 +199,9 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
       if (closed) return;
       if (!isBadRowError(err)) throw err;
       if (batch.length === 1) {
-        logger.error({ guardrail: batch[0]!.guardrailName, ...describeWriteError(err) }, "guardrail events: row rejected by the database; dropped");
+        // Code and constraint only: PostgreSQL's message can quote the rejected value.
+        const { code, constraint } = describeWriteError(err);
+        logger.error({ guardrail: batch[0]!.guardrailName, code, constraint }, "guardrail events: row rejected; dropped");
         drop("rejected", 1);
         return settle(1);
       }
@@ -288,7 +288,7 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
     logger.info({ ...counts, timed_out: timedOut }, "guardrail event writer closed");
   }
 
-  let closing: Promise<void> | null = null;
+  let closing: Promise<void> | null = null; // close() runs once
   return {
     record,
     flush,

@@ -26,13 +26,14 @@ describe("isBadRowError", () => {
 });
 
 describe("describeWriteError", () => {
-  test("the driver's code, message and constraint; never drizzle's message with the params", () => {
+  test("the SQLSTATE and constraint, never PostgreSQL's message (it can quote a value) or drizzle's params", () => {
     const err = wrapped(coded("23514", { constraint_name: "usage_events_counts_nonnegative", detail: "Failing row contains (secret)" }));
     expect(describeWriteError(err)).toEqual({
       code: "23514",
       constraint: "usage_events_counts_nonnegative",
-      error: "driver error 23514",
+      error: "rejected by PostgreSQL",
     });
+    expect(describeWriteError(coded("EPIPE")).error).toBe("driver error EPIPE");
     expect(describeWriteError(new Error("Failed query: insert\nparams: secret"))).toEqual({
       code: undefined,
       constraint: undefined,

@@ -41,10 +41,14 @@ export function isBadRowError(err: unknown): boolean {
 export function describeWriteError(err: unknown): { code?: string; constraint?: string; error: string } {
   const chain = errorChain(err);
   const message = String((chain.at(-1) as { message?: unknown } | undefined)?.message ?? err);
+  const code = field(chain, "code");
+  // PostgreSQL's own messages can quote a rejected value (`invalid input syntax for type uuid:
+  // "…"`): when it answered with a SQLSTATE, its code and constraint say enough.
+  const sqlstate = code !== undefined && /^(?=.*\d)[0-9A-Z]{5}$/.test(code);
   return {
-    code: field(chain, "code"),
+    code,
     constraint: field(chain, "constraint_name") ?? field(chain, "constraint"),
-    error: message.startsWith("Failed query") ? "query failed" : message.slice(0, 300),
+    error: sqlstate ? "rejected by PostgreSQL" : message.startsWith("Failed query") ? "query failed" : message.slice(0, 300),
   };
 }
 
