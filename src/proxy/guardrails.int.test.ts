@@ -148,5 +148,30 @@ describe.skipIf(!services.postgres || !services.redis)("guardrails on proxied tr
     expect(down).toMatchObject({ status: 502, code: "guardrail_unavailable" });
     const open = await (await make("lenient", "/500", "fail_open")).chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] });
     expect(open.object).toBe("chat.completion");
+    const dry = await (await make("watcher", "/block", "dry_run")).chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] });
+    expect(dry.object).toBe("chat.completion");
+  });
+
+  test("HTTP guardrails modify the request before the call and the answer after it", async () => {
+    // The fake replaces runtime_config.word with .replacement in every string it is sent.
+    for (const [name, mode] of [["louder-in", "pre_call"], ["louder-out", "post_call"]] as const) {
+      const res = await fx.gw.adminFetch("/admin/guardrails", {
+        method: "POST",
+        body: JSON.stringify({ name, modes: [mode], endpoint_url: `${guard.url}/replace`, runtime_config: { word: "quiet", replacement: "loud" } }),
+      });
+      expect(res.status).toBe(201);
+    }
+    fx.stub.reset();
+    const louderIn = await createKey({ mandatory_guardrails: ["louder-in"] }, {});
+    const before = await louderIn.chat.completions.create({ model: "m", messages: [{ role: "user", content: "quiet words" }] });
+    expect(fx.stub.requests[0]!.bodyText).toContain("loud words");
+    expect(fx.stub.requests[0]!.bodyText).not.toContain("quiet");
+    expect(before.choices[0]!.message.content).toBe("loud words");
+    const louderOut = await createKey({ mandatory_guardrails: ["louder-out"] }, {});
+    fx.stub.reset();
+    const after = await louderOut.chat.completions.create({ model: "m", messages: [{ role: "user", content: "quiet words" }] }).withResponse();
+    expect(fx.stub.requests[0]!.bodyText).toContain("quiet words");
+    expect(after.data.choices[0]!.message.content).toBe("loud words");
+    expect(after.response.headers.get("x-relayna-applied-guardrails")).toBe("louder-out");
   });
 });
