@@ -31,7 +31,10 @@ export function selectGuardrails<G extends SelectableGuardrail>(
   catalog: ReadonlyMap<string, G>,
   policy: GuardrailPolicy,
   requested: unknown,
+  defaultOn: readonly string[] = defaultOnNames(catalog),
 ): Selection<G> {
+  // The common case on the hot path: nothing to run, nothing to check.
+  if (requested === undefined && defaultOn.length === 0 && policy.mandatoryGuardrails.length === 0) return { ok: true, applied: [] };
   if (requested !== undefined && (!Array.isArray(requested) || requested.length > MAX_REQUESTED || !requested.every((n) => typeof n === "string"))) {
     return { ok: false, code: "invalid_guardrail_request", message: `The guardrails field must be a list of at most ${MAX_REQUESTED} guardrail names.` };
   }
@@ -46,9 +49,7 @@ export function selectGuardrails<G extends SelectableGuardrail>(
       return { ok: false, code: "guardrail_forbidden", message: "The request names a guardrail this key may not request." };
     }
   }
-  const order: string[] = [];
-  for (const g of [...catalog.values()].filter((g) => g.defaultOn).sort((a, b) => a.name.localeCompare(b.name))) order.push(g.name);
-  order.push(...policy.mandatoryGuardrails, ...((requested ?? []) as string[]));
+  const order = [...defaultOn, ...policy.mandatoryGuardrails, ...((requested ?? []) as string[])];
   const applied: AppliedGuardrail<G>[] = [];
   const seen = new Set<string>();
   for (const name of order) {
@@ -58,6 +59,11 @@ export function selectGuardrails<G extends SelectableGuardrail>(
     applied.push({ guardrail, config: { ...guardrail.runtimeConfig, ...policy.guardrailConfigOverrides[name] } });
   }
   return { ok: true, applied };
+}
+
+/** Names of the default-on guardrails, sorted (computed once per catalog snapshot). */
+export function defaultOnNames(catalog: ReadonlyMap<string, SelectableGuardrail>): string[] {
+  return [...catalog.values()].filter((g) => g.defaultOn).map((g) => g.name).sort();
 }
 
 /** Discovery (GET /v1/guardrails): enabled default-on, mandatory and optional, minus forbidden. */

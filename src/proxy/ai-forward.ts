@@ -84,7 +84,7 @@ export async function forwardAi(
     await reserveLimits(deps, exchange, { bodyBytes: body.length, maxTokens: facts.maxTokens, price: exchange.price });
 
     const kind = kindOf(upstreamPath);
-    const plan = planGuardrails(snapshot.guardrails, key, json, { on: facts.stream, kind });
+    const plan = planGuardrails(snapshot.guardrails, snapshot.guardrailDefaults, key, json, { on: facts.stream, kind });
     const guard: RunState = {
       requestId: exchange.ctx.requestId,
       context: { key_id: key.id, project_id: key.projectId, model: facts.model, route: spec.route, provider: spec.provider },

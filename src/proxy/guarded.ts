@@ -24,12 +24,13 @@ const responseModes = (g: GuardrailDefinition) => g.modes.includes("post_call") 
  */
 export function planGuardrails(
   catalog: ReadonlyMap<string, GuardrailDefinition>,
+  defaults: readonly string[],
   key: KeyRecord,
   body: Record<string, unknown>,
   stream: { on: boolean; kind: string },
 ): GuardrailPlan {
   const requestedField = Object.hasOwn(body, "guardrails");
-  const selection = selectGuardrails(catalog, key.guardrailPolicy, body.guardrails);
+  const selection = selectGuardrails(catalog, key.guardrailPolicy, body.guardrails, defaults);
   if (!selection.ok) throw new GatewayError(selection.code, { message: selection.message });
   if (stream.on) {
     for (const { guardrail } of selection.applied) {

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { UpstreamConfig } from "../../config/config.ts";
 import type { ModelPrice } from "../../core/cost.ts";
+import { defaultOnNames } from "../../core/guardrail-selection.ts";
 import { buildServiceTable, type ServiceTable } from "../../core/service-routes.ts";
 import type { GuardrailDefinition } from "../../guardrails/catalog.ts";
 import { createGuardrails } from "../repos/guardrails.ts";
@@ -18,6 +19,8 @@ export interface RuntimeSnapshot {
   services: ServiceTable;
   /** The guardrail catalog by name (bearer tokens included: never rendered). */
   guardrails: ReadonlyMap<string, GuardrailDefinition>;
+  /** Default-on guardrail names, sorted: what every request runs first. */
+  guardrailDefaults: readonly string[];
 }
 
 export interface RuntimeConfig {
@@ -69,6 +72,7 @@ async function loadSnapshot(db: Db, envLitellm: UpstreamConfig | null): Promise<
       })),
     ),
     guardrails: new Map(guardrails.map((g) => [g.name, g])),
+    guardrailDefaults: defaultOnNames(new Map(guardrails.map((g) => [g.name, g]))),
   };
 }
 
