@@ -113,7 +113,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       spillDir: config.usageSpillDir,
     });
     cleanup.unshift(() => ledger.close(5_000));
-    const guardrailEvents = createGuardrailEventWriter({ db: database.db, logger: log, registry: metrics.registry });
+    const guardrailEvents = createGuardrailEventWriter({ database, logger: log, registry: metrics.registry });
     cleanup.unshift(() => guardrailEvents.close(5_000));
     const cache = await createHotCache({
       db: database.db,

@@ -32,6 +32,18 @@ function unnestInsert(table: string, columns: readonly ColumnSpec[]): string {
 
 const TEXT_OID = 25;
 
+/**
+ * A value as the text PostgreSQL parses for its column (insertColumns): dates as ISO (an invalid
+ * one becomes now), arrays as `{"…"}` literals, plain objects as JSON, null as NULL.
+ */
+export function columnText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return (Number.isNaN(value.getTime()) ? new Date() : value).toISOString();
+  if (Array.isArray(value)) return `{${value.map((item) => `"${String(item).replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
 export interface Database {
   readonly kind: "postgres" | "pglite";
   readonly db: Db;

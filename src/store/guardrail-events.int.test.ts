@@ -4,7 +4,7 @@ import pino from "pino";
 import { Registry } from "prom-client";
 import type { GuardrailRun } from "../guardrails/run.ts";
 import { createTestDatabase, integrationServices, type TestDatabase } from "../testing/services.ts";
-import { connectPostgres, type Database, type Db } from "./db.ts";
+import { connectPostgres, type Database } from "./db.ts";
 import {
   createGuardrailEventWriter,
   eventRowsOf,
@@ -18,22 +18,17 @@ const services = await integrationServices();
 const KEY = "00000000-0000-4000-8000-000000000001";
 const PROJECT = "00000000-0000-4000-8000-000000000002";
 
-/** While `down`, every statement fails the way drizzle reports a refused connection. */
-function faultInjector(real: Db) {
+/** While `down`, every append fails the way the driver reports a refused connection. */
+function faultInjector(real: Database) {
   const state = { down: false, attempts: 0 };
-  const db = new Proxy(real, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop !== "execute") return typeof value === "function" ? value.bind(target) : value;
-      return (...args: unknown[]) => {
-        if (!state.down) return (value as (...a: unknown[]) => unknown).apply(target, args);
-        state.attempts++;
-        const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
-        return Promise.reject(new Error("Failed query: insert into guardrail_execution_events ... params: secret", { cause }));
-      };
+  const database: Pick<Database, "insertColumns"> = {
+    insertColumns(...args) {
+      if (!state.down) return real.insertColumns(...args);
+      state.attempts++;
+      return Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
     },
-  });
-  return { db, state };
+  };
+  return { database, state };
 }
 
 function row(requestId: string, over: Partial<GuardrailEventRow> = {}): GuardrailEventRow {
@@ -61,7 +56,7 @@ describe.skipIf(!services.postgres)("guardrail event writer (PostgreSQL)", () =>
   const logger = pino({ level: "trace" }, { write: (line: string) => void logs.push(line) });
 
   function writer(over: Partial<GuardrailEventWriterOptions> = {}): GuardrailEventWriter {
-    const created = createGuardrailEventWriter({ db: database.db, logger, flushIntervalMs: 20, retryBaseMs: 5, retryMaxMs: 40, ...over });
+    const created = createGuardrailEventWriter({ database, logger, flushIntervalMs: 20, retryBaseMs: 5, retryMaxMs: 40, ...over });
     writers.push(created);
     return created;
   }
@@ -169,8 +164,8 @@ describe.skipIf(!services.postgres)("guardrail event writer (PostgreSQL)", () =>
   });
 
   test("database down: rows stay queued and are retried with backoff; one error line per outage; written once it is back", async () => {
-    const { db, state } = faultInjector(database.db);
-    const w = writer({ db });
+    const { database: faulty, state } = faultInjector(database);
+    const w = writer({ database: faulty });
     state.down = true;
     w.record([row("outage-1"), row("outage-2")]);
     const until = Date.now() + 3_000;
@@ -187,9 +182,9 @@ describe.skipIf(!services.postgres)("guardrail event writer (PostgreSQL)", () =>
   });
 
   test("overflow beyond maxQueue is dropped and counted; record() never throws; close() drops what it could not write", async () => {
-    const { db, state } = faultInjector(database.db);
+    const { database: faulty, state } = faultInjector(database);
     const registry = new Registry();
-    const w = writer({ db, batchSize: 10, maxQueue: 50, registry });
+    const w = writer({ database: faulty, batchSize: 10, maxQueue: 50, registry });
     state.down = true;
     for (let i = 0; i < 80; i++) w.record([row(`overflow-${i}`)]);
     expect(() => w.record(undefined as never)).not.toThrow();

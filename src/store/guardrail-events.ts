@@ -13,13 +13,14 @@
  * - Rows recorded while `maxQueue` rows wait are dropped (`overflowed`); so are the rows still
  *   queued when close() times out, and rows recorded after it (`unwritten`).
  */
-import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { FailurePolicy, GuardrailAction, GuardrailMode } from "../guardrails/catalog.ts";
 import type { GuardrailRun } from "../guardrails/run.ts";
-import type { Db } from "./db.ts";
-import { guardrailExecutionEvents } from "./schema.ts";
+import { columnText, type ColumnSpec, type Database } from "./db.ts";
+import type { guardrailExecutionEvents } from "./schema.ts";
+
+type EventsDatabase = Pick<Database, "insertColumns">;
 import { describeWriteError, isBadRowError } from "./usage-batch.ts";
 
 type InsertRow = typeof guardrailExecutionEvents.$inferInsert;
@@ -43,7 +44,7 @@ export interface GuardrailEventRow {
 
 /** Defaults: 500 rows per INSERT, a row waits at most 500 ms, 20_000 rows in memory, retries 200 ms doubling to 5 s. */
 export interface GuardrailEventWriterOptions {
-  db: Db;
+  database: EventsDatabase;
   logger: Logger;
   /** Registers relayna_guardrail_events_{queue_depth,dropped_total} (none without one). */
   registry?: Registry;
@@ -94,18 +95,16 @@ export function eventRowsOf(
   return runs.map(({ name, ...run }) => ({ ...who, guardrailName: name, ...run }));
 }
 
-// Field → SQL type; the column is the field in snake_case. The rows travel as one JSON
-// parameter (as in insertUsageRows): no per-row work for drizzle's values() builder.
+// Field → SQL type; the column is the field in snake_case. Appended column by column, as the
+// usage ledger does (Database.insertColumns).
 const TYPES: [keyof InsertRow, string][] = Object.entries({
   requestId: "text", keyId: "uuid", projectId: "uuid", guardrailName: "text", mode: "text", action: "text",
   failurePolicy: "text", latencyMs: "int4", failed: "bool", reason: "text", counts: "jsonb", createdAt: "timestamptz",
 }) as [keyof InsertRow, string][];
-const column = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const [columns, fields] = [TYPES.map(([f]) => column(f)).join(", "), TYPES.map(([f]) => `"${f}"`).join(", ")];
-const INSERT_HEAD = sql.raw(`insert into guardrail_execution_events (${columns}) select ${fields} from jsonb_to_recordset(`);
-const INSERT_TAIL = sql.raw(`::jsonb) as r(${TYPES.map(([f, type]) => `"${f}" ${type}`).join(", ")})`);
+const COLUMNS: ColumnSpec[] = TYPES.map(([field, type]) => ({ name: field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), type }));
 
-const insertRows = (db: Db, rows: InsertRow[]) => db.execute(sql`${INSERT_HEAD}${JSON.stringify(rows)}${INSERT_TAIL}`);
+const insertRows = (database: EventsDatabase, rows: InsertRow[]) =>
+  database.insertColumns("guardrail_execution_events", COLUMNS, TYPES.map(([field]) => rows.map((row) => columnText(row[field]))));
 
 const copyRow = (row: GuardrailEventRow, createdAt: Date): InsertRow => ({
   requestId: row.requestId,
@@ -142,7 +141,7 @@ function createMetrics(registry: Registry | undefined, queueDepth: () => number)
 }
 
 export function createGuardrailEventWriter(options: GuardrailEventWriterOptions): GuardrailEventWriter {
-  const { db, logger } = options;
+  const { database, logger } = options;
   const batchSize = Math.max(1, options.batchSize ?? 500);
   const flushIntervalMs = options.flushIntervalMs ?? 500;
   const maxQueue = Math.max(batchSize, options.maxQueue ?? 20_000);
@@ -194,7 +193,7 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
   /** Writes batch (the queue's head) and settles it; bad rows are found by halving. Throws when the database is unavailable. */
   async function write(batch: InsertRow[]): Promise<void> {
     try {
-      await insertRows(db, batch);
+      await insertRows(database, batch);
     } catch (err) {
       if (closed) return;
       if (!isBadRowError(err)) throw err;
