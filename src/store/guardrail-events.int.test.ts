@@ -25,7 +25,9 @@ function faultInjector(real: Database) {
     insertColumns(...args) {
       if (!state.down) return real.insertColumns(...args);
       state.attempts++;
-      return Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+      // A wrapper whose message carries row values, as drizzle's does: it must never be logged.
+      const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+      return Promise.reject(new Error("Failed query: insert into guardrail_execution_events ... params: secret", { cause }));
     },
   };
   return { database, state };

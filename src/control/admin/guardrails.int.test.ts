@@ -1,26 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { GuardrailView } from "../../store/repos/guardrails-view.ts";
 import { integrationServices } from "../../testing/services.ts";
 import { startTestGateway, type TestGateway } from "../../testing/test-gateway.ts";
 import { call, expectError, ISO, jsonOf } from "./admin-test-helpers.ts";
 
 const services = await integrationServices();
 
-interface Guardrail {
-  name: string;
-  description: string;
-  provider_kind: string;
-  modes: string[];
-  failure_policy: string;
-  enabled: boolean;
-  default_on: boolean;
-  config_schema: Record<string, unknown>;
-  runtime_config: Record<string, unknown>;
-  endpoint_url: string | null;
-  timeout_ms: number;
-  token_configured: boolean;
-  created_at: string;
-  updated_at: string;
-}
+type Guardrail = GuardrailView;
 
 const TOKEN = "gr-token-never-shown-anywhere";
 const NEW_TOKEN = "gr-second-token-never-shown";
