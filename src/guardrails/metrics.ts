@@ -1,5 +1,5 @@
-import { Counter, Histogram, type Registry } from "prom-client";
-import { childCache } from "../http/metric-children.ts";
+import type { Registry } from "prom-client";
+import { fastCounter, fastHistogram } from "../http/fast-metrics.ts";
 import type { GuardrailRun } from "./run.ts";
 
 /** Guardrail names get their own series up to this many; later ones share OVERFLOW_LABEL. */
@@ -18,33 +18,26 @@ export interface GuardrailMetrics {
  * are closed vocabularies.
  */
 export function createGuardrailMetrics(registry: Registry, options: { maxGuardrails?: number } = {}): GuardrailMetrics {
-  const registers = [registry];
   const maxGuardrails = options.maxGuardrails ?? MAX_GUARDRAIL_LABELS;
-  const executions = childCache(
-    new Counter({
-      name: "relayna_guardrail_executions_total",
-      help: "Guardrail runs by guardrail, mode and action (failures under fail_open/fail_closed count as warn).",
-      labelNames: ["guardrail", "mode", "action"],
-      registers,
-    }),
-  );
-  const failures = childCache(
-    new Counter({
-      name: "relayna_guardrail_failures_total",
-      help: "Guardrail runs that failed (error, timeout, invalid reply), by guardrail and mode.",
-      labelNames: ["guardrail", "mode"],
-      registers,
-    }),
-  );
-  const latency = childCache(
-    new Histogram({
-      name: "relayna_guardrail_latency_seconds",
-      help: "Duration of one guardrail run.",
-      labelNames: ["guardrail", "mode"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    }),
-  );
+  const executions = fastCounter({
+    name: "relayna_guardrail_executions_total",
+    help: "Guardrail runs by guardrail, mode and action (failures under fail_open/fail_closed count as warn).",
+    labelNames: ["guardrail", "mode", "action"],
+    registry,
+  });
+  const failures = fastCounter({
+    name: "relayna_guardrail_failures_total",
+    help: "Guardrail runs that failed (error, timeout, invalid reply), by guardrail and mode.",
+    labelNames: ["guardrail", "mode"],
+    registry,
+  });
+  const latency = fastHistogram({
+    name: "relayna_guardrail_latency_seconds",
+    help: "Duration of one guardrail run.",
+    labelNames: ["guardrail", "mode"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registry,
+  });
   const seen = new Set<string>();
   const label = (name: string) => {
     if (seen.has(name)) return name;

@@ -40,20 +40,29 @@ export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Ho
   const app = new Hono<AppEnv>();
 
   const proxy = listener === "proxy";
+  // One middleware for the proxy's per-request plumbing (request id, metrics, log line): every
+  // middleware level costs a dispatch and a closure per request on the data plane.
   app.use(async (c, next) => {
     const startedAt = performance.now();
     const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
     c.set("requestId", requestId);
     c.set("listener", listener);
-    await next();
     try {
-      c.res.headers.set("x-request-id", requestId);
-    } catch {
-      // Immutable headers (a fetched Response passed through): copy once to add ours.
-      c.res = new Response(c.res.body, c.res);
-      c.res.headers.set("x-request-id", requestId);
+      await next();
+    } finally {
+      try {
+        c.res.headers.set("x-request-id", requestId);
+      } catch {
+        // Immutable headers (a fetched Response passed through): copy once to add ours.
+        c.res = new Response(c.res.body, c.res);
+        c.res.headers.set("x-request-id", requestId);
+      }
+      if (proxy) {
+        const route = routeLabel(c);
+        metrics.observeProxy(c.req.method, c.req.routePath, c.res.status, (performance.now() - startedAt) / 1000);
+        logRequest(logger, c, route, startedAt);
+      }
     }
-    if (proxy) logRequest(logger, c, routeLabel(c), startedAt);
   });
 
   if (!proxy) {
@@ -74,7 +83,7 @@ export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Ho
     );
   }
 
-  app.use(proxy ? metrics.proxyMiddleware : metrics.middleware);
+  if (!proxy) app.use(metrics.middleware);
 
   app.notFound((c) => errorResponse("unsupported_route", c.get("requestId")));
 
