@@ -30,7 +30,23 @@ function unnestInsert(table: string, columns: readonly ColumnSpec[]): string {
   return `insert into ${table} (${names}) select ${casts} from unnest(${arrays}) as u(${aliases})`;
 }
 
-const TEXT_OID = 25;
+const NEEDS_ESCAPE = /["\\]/;
+
+/**
+ * A text[] literal (`{"a",NULL,"b \\"c\\""}`) built in one pass: the driver's own array
+ * serializer runs two regex replaces per element, which on the usage ledger (22 columns × every
+ * row) was a visible share of the proxy's CPU; most values need no escaping at all.
+ */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ",";
+    const value = values[i]!;
+    if (value === null) out += "NULL";
+    else out += `"${NEEDS_ESCAPE.test(value) ? value.replace(/["\\]/g, "\\$&") : value}"`;
+  }
+  return `${out}}`;
+}
 
 /**
  * A value as the text PostgreSQL parses for its column (insertColumns): dates as ISO (an invalid
@@ -105,8 +121,8 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     migrate: () => applyMigrations(target),
     async insertColumns(table, columns, values) {
       stats.queries++;
-      const params = values.map((column) => client.array(column, TEXT_OID));
-      await client.unsafe(unnestInsert(table, columns), params as never[]);
+      // Literals the driver passes through untouched (it serializes only real arrays).
+      await client.unsafe(unnestInsert(table, columns), values.map(textArrayLiteral));
     },
     ping: async (timeoutMs) => void (await withTimeout(client`select 1`.execute(), timeoutMs, "postgres ping")),
     close: () => client.end({ timeout: 5 }),

@@ -19,7 +19,7 @@ const awkward: UsageRow = {
   provider: "litellm",
   serviceName: null,
   taskId: "task\\1",
-  runId: null,
+  runId: "NULL",
   status: "failure",
   statusCode: 502,
   errorCode: "upstream_connection",
