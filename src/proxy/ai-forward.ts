@@ -135,8 +135,8 @@ export async function forwardAi(
     const isSse = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
     let answer: Response;
     if (response.ok && isSse && (kind === "chat" || kind === "responses")) {
-      const stages = streamStages(plan, guard, kind);
-      answer = relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, stages }, deps.proxyMetrics);
+      const { stages, recorded } = streamStages(plan, guard, kind);
+      answer = relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, stages, recorded }, deps.proxyMetrics);
     } else if (response.ok && needsPostCall(plan)) {
       answer = await relayGuardedJson(response, exchange, (value) =>
         runGuardrails(plan.applied, "post_call", value, guard).catch((err) => {

@@ -34,8 +34,11 @@ export interface ExchangeContext {
   guardrailMetrics: GuardrailMetrics;
 }
 
-/** A stream that started and was cut still used the upstream: it is charged like a success. */
-const CUT_STREAM = new Set(["client_aborted", "upstream_stream_error"]);
+/**
+ * A stream that started and was cut still used the upstream: it is charged like a success. That
+ * includes a during-call guardrail ending it (status 200, the error went out as an SSE event).
+ */
+const CUT_STREAM = new Set(["client_aborted", "upstream_stream_error", "guardrail_blocked", "guardrail_unavailable"]);
 
 /**
  * One authenticated proxied request: accumulates what the usage ledger needs and writes

@@ -4,9 +4,16 @@ import { createStreamRedactor, PiiVault, restoreText } from "../guardrails/pii-r
 import { GuardrailBlocked, GuardrailUnavailable, restoreOutput, runGuardrails, type Applied, type RunState } from "../guardrails/run.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { KeyRecord } from "../store/repos/key-records.ts";
+import { DEFAULT_WINDOW_CHARS, WINDOW_CHARS_RULE, windowCharsOf } from "../guardrails/http/window-config.ts";
+import { createWindowGuard, type WindowGuard } from "../guardrails/stream-windows.ts";
+import { ERROR_CODES } from "../http/error-codes.ts";
 import { createDeltaTextStage } from "../streams/delta-text-transform.ts";
-import type { FrameStage } from "../streams/frame-stage.ts";
+import { createDeltaWindowStage } from "../streams/delta-window-stage.ts";
+import { StreamHalt, type FrameStage } from "../streams/frame-stage.ts";
 import { createResponsesTextStage } from "../streams/responses-text-transform.ts";
+import { createResponsesWindowStage } from "../streams/responses-window-stage.ts";
+import { SseFrame } from "../streams/sse-frame.ts";
+import type { TextWindows } from "../streams/text-windows.ts";
 
 export interface GuardrailPlan {
   applied: Applied[];
@@ -16,10 +23,13 @@ export interface GuardrailPlan {
 
 const responseModes = (g: GuardrailDefinition) => g.modes.includes("post_call") || g.modes.includes("during_call");
 
+const isHttpWindowed = (g: GuardrailDefinition) => g.providerKind === "http" && g.modes.includes("during_call");
+
 /**
  * Which guardrails run (contract 8), checked before anything is sent upstream. A streamed
- * answer is guarded only by guardrails that can run during the call: built-in ones, on chat
- * completion and Responses streams (HTTP ones need text windows: not built yet). Any other response guardrail on a stream fails closed with
+ * answer is guarded only by guardrails that can run during the call, on chat completion and
+ * Responses streams: built-in ones over the text deltas, HTTP ones over text windows (their
+ * `window_chars` must be valid). Any other response guardrail on a stream fails closed with
  * guardrail_unavailable rather than buffering the stream silently.
  */
 export function planGuardrails(
@@ -33,11 +43,15 @@ export function planGuardrails(
   const selection = selectGuardrails(catalog, key.guardrailPolicy, body.guardrails, defaults);
   if (!selection.ok) throw new GatewayError(selection.code, { message: selection.message });
   if (stream.on) {
-    for (const { guardrail } of selection.applied) {
+    const textStream = stream.kind === "chat" || stream.kind === "responses";
+    for (const { guardrail, config } of selection.applied) {
+      if (textStream && isHttpWindowed(guardrail) && windowCharsOf(config) === null) {
+        throw new GatewayError("guardrail_unavailable", { message: `A guardrail of this key has an invalid window_chars: it ${WINDOW_CHARS_RULE}.` });
+      }
       if (!responseModes(guardrail) || guardrail.failurePolicy === "dry_run") continue;
-      const streamable =
-        guardrail.modes.includes("during_call") && guardrail.providerKind === "built_in" && (stream.kind === "chat" || stream.kind === "responses");
-      if (!streamable) throw new GatewayError("guardrail_unavailable", { message: "A guardrail of this key cannot run on a streamed answer." });
+      if (!(textStream && guardrail.modes.includes("during_call"))) {
+        throw new GatewayError("guardrail_unavailable", { message: "A guardrail of this key cannot run on a streamed answer." });
+      }
     }
   }
   return { applied: selection.applied, requestedField };
@@ -62,18 +76,76 @@ export async function guardRequest(plan: GuardrailPlan, body: Record<string, unk
   });
 }
 
-/** During-call transforms for a stream: built-in redaction over the decoded text of its deltas. */
-export function streamStages(plan: GuardrailPlan, state: RunState, kind: "chat" | "responses"): FrameStage[] {
-  return plan.applied
-    .filter(({ guardrail }) => guardrail.providerKind === "built_in" && guardrail.modes.includes("during_call") && guardrail.failurePolicy !== "dry_run")
-    .map(({ config }) => {
-      const vault = (state.vault ??= new PiiVault());
-      const options = { restore: restoreOutput(config) };
-      const channel = () => createStreamRedactor(vault, options);
-      return kind === "chat"
-        ? createDeltaTextStage(channel)
-        : createResponsesTextStage(channel, (text) => restoreText(text, vault, options));
-    });
+/** The client's stream ends with this SSE error event (the status line, 200, is long gone). */
+function haltFrame(code: "guardrail_blocked" | "guardrail_unavailable", kind: "chat" | "responses", requestId: string): SseFrame {
+  const { type, message } = ERROR_CODES[code];
+  const error = { code, type, message, request_id: requestId };
+  // Chat SDKs raise any chunk with an `error`; Responses clients expect an `error` event.
+  return kind === "chat"
+    ? SseFrame.fromData(JSON.stringify({ error }))
+    : SseFrame.fromData(JSON.stringify({ type: "error", code, message, param: null, error }), "error");
+}
+
+function windowStage(applied: Applied, state: RunState, kind: "chat" | "responses"): { stage: FrameStage; guard: WindowGuard } {
+  const guard = createWindowGuard(applied, state);
+  const halt = (err: unknown): never => {
+    const code = err instanceof GuardrailBlocked ? "guardrail_blocked" : "guardrail_unavailable";
+    throw new StreamHalt(code, haltFrame(code, kind, state.requestId));
+  };
+  const windows: TextWindows = {
+    chars: windowCharsOf(applied.config) ?? DEFAULT_WINDOW_CHARS,
+    holds: applied.guardrail.failurePolicy !== "dry_run",
+    check(text, final) {
+      const out = guard.check(text, final);
+      return typeof out === "string" ? out : out.catch(halt);
+    },
+    end: () => guard.end(),
+    cancel: () => guard.cancel(),
+  };
+  return { stage: kind === "chat" ? createDeltaWindowStage(windows) : createResponsesWindowStage(windows), guard };
+}
+
+function redactStage(state: RunState, kind: "chat" | "responses", restore: boolean): FrameStage {
+  const vault = (state.vault ??= new PiiVault());
+  const options = { restore };
+  const channel = () => createStreamRedactor(vault, options);
+  return kind === "chat" ? createDeltaTextStage(channel) : createResponsesTextStage(channel, (text) => restoreText(text, vault, options));
+}
+
+export interface StreamGuards {
+  stages: FrameStage[];
+  /** Resolves once every HTTP guardrail recorded its event (a dry run's calls answer after the stream). */
+  recorded: Promise<unknown> | null;
+}
+
+/**
+ * During-call stages for a stream, in the guardrails' order, each seeing the previous one's
+ * output: built-in redaction over the decoded deltas (content and tool-call arguments), HTTP
+ * guardrails over text windows. An HTTP guardrail must never see the PII pii-redact hides, so
+ * when pii-redact comes before one, it keeps the placeholders and a last stage restores them
+ * (restore_output) after the last HTTP guardrail.
+ */
+export function streamStages(plan: GuardrailPlan, state: RunState, kind: "chat" | "responses"): StreamGuards {
+  const during = plan.applied.filter(
+    ({ guardrail }) => guardrail.modes.includes("during_call") && (guardrail.providerKind === "http" || guardrail.failurePolicy !== "dry_run"),
+  );
+  const lastHttp = during.findLastIndex(({ guardrail }) => guardrail.providerKind === "http");
+  const stages: FrameStage[] = [];
+  const guards: WindowGuard[] = [];
+  let restoreLast = false;
+  during.forEach((applied, i) => {
+    if (applied.guardrail.providerKind === "http") {
+      const { stage, guard } = windowStage(applied, state, kind);
+      stages.push(stage);
+      guards.push(guard);
+      return;
+    }
+    const restore = restoreOutput(applied.config);
+    if (restore && i < lastHttp) restoreLast = true;
+    stages.push(redactStage(state, kind, restore && i > lastHttp));
+  });
+  if (restoreLast) stages.push(redactStage(state, kind, true));
+  return { stages, recorded: guards.length > 0 ? Promise.all(guards.map((g) => g.recorded)) : null };
 }
 
 export const needsPostCall = (plan: GuardrailPlan) => plan.applied.some(({ guardrail }) => guardrail.modes.includes("post_call"));

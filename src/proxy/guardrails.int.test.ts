@@ -14,13 +14,17 @@ describe.skipIf(!services.postgres || !services.redis)("guardrails on proxied tr
   let restoring: OpenAI;
   let placeholders: OpenAI;
 
-  const createKey = async (guardrailPolicy: Record<string, unknown>, policy: Record<string, unknown> = { allow_streaming: true }) => {
+  const createKey = async (
+    guardrailPolicy: Record<string, unknown>,
+    policy: Record<string, unknown> = { allow_streaming: true },
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fx.gw.adminFetch("/admin/keys", {
       method: "POST",
       body: JSON.stringify({ owner_type: "individual", policy: { allowed_routes: ["/v1/chat/completions", "/v1/responses"], ...policy }, guardrail_policy: guardrailPolicy }),
     });
     expect(res.status).toBe(201);
-    return fx.client(((await res.json()) as { raw_key: string }).raw_key, { headers: { "x-stub-echo": "1", "x-stub-chunk-size": "3" } });
+    return fx.client(((await res.json()) as { raw_key: string }).raw_key, { headers: { "x-stub-echo": "1", "x-stub-chunk-size": "3", ...headers } });
   };
 
   beforeAll(async () => {
@@ -63,6 +67,35 @@ describe.skipIf(!services.postgres || !services.redis)("guardrails on proxied tr
     const kept = await collect(placeholders);
     expect(kept).toContain("[EMAIL_1]");
     for (const value of PII) expect(kept).not.toContain(value);
+    expect(upstreamSawPii()).toBe(false);
+  });
+
+  test("streamed tool-call arguments: redacted upstream, restored or kept per restore_output, in 3-character fragments", async () => {
+    const toolCalls = { allow_streaming: true, allow_tools: true };
+    const restoringTools = await createKey({ mandatory_guardrails: ["pii-redact"] }, toolCalls, { "x-stub-tool-call": "1" });
+    const keepingTools = await createKey(
+      { mandatory_guardrails: ["pii-redact"], guardrail_config_overrides: { "pii-redact": { restore_output: false } } },
+      toolCalls,
+      { "x-stub-tool-call": "1" },
+    );
+    fx.stub.reset();
+    const argumentsOf = async (client: OpenAI) => {
+      const stream = await client.chat.completions.create({ model: "m", stream: true, messages: [{ role: "user", content: PROMPT }] });
+      const fragments: string[] = [];
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        for (const call of chunk.choices[0]?.delta.tool_calls ?? []) fragments.push(call.function?.arguments ?? "");
+        finish ??= chunk.choices[0]?.finish_reason ?? null;
+      }
+      expect(finish).toBe("tool_calls");
+      return fragments;
+    };
+    const restored = await argumentsOf(restoringTools);
+    expect(JSON.parse(restored.join(""))).toEqual({ text: PROMPT });
+    const kept = await argumentsOf(keepingTools);
+    expect(JSON.parse(kept.join(""))).toEqual({ text: "Reach Jane at [EMAIL_1] or [PHONE_1]; her SSN is [SSN_1]." });
+    for (const value of PII) expect(kept.join("")).not.toContain(value);
+    expect(restored.length).toBeGreaterThan(10); // streamed in fragments, not gathered into one
     expect(upstreamSawPii()).toBe(false);
   });
 

@@ -132,11 +132,13 @@ export function relaySse(
     clientSignal: AbortSignal;
     /** During-call guardrail stages (between decoding and the usage tap). */
     stages?: FrameStage[];
+    /** Their execution events are in once this settles: the exchange finishes after it. */
+    recorded?: Promise<unknown> | null;
   },
   metrics: ProxyMetrics,
 ): Response {
   const reportedCost = costHeader(upstream.headers);
-  const { body, outcome } = createSsePipeline(upstream.body ?? new ReadableStream(), {
+  const { body, outcome, halted } = createSsePipeline(upstream.body ?? new ReadableStream(), {
     kind: options.kind,
     hideUsageChunk: options.hideUsageChunk,
     now: () => performance.now(),
@@ -145,13 +147,15 @@ export function relaySse(
   });
   const route = exchange.route;
   metrics.streamStarted(route);
-  outcome.then((result) => {
-    const status = options.clientSignal.aborted && result.status !== "completed" ? "client_aborted" : result.status;
+  const settled = options.recorded ? Promise.all([outcome, options.recorded]).then(([result]) => result) : outcome;
+  settled.then((result) => {
+    // A during-call guardrail that ended the stream (blocked, or unavailable) names the outcome.
+    const status = halted() ?? (options.clientSignal.aborted && result.status !== "completed" ? "client_aborted" : result.status);
     metrics.streamEnded(route, status === "completed" ? null : status);
     if (result.firstTokenMs !== null) metrics.timeToFirstToken(route, exchange.provider, result.firstTokenMs / 1000);
     exchange.finish({
       statusCode: upstream.status,
-      errorCode: status === "completed" ? null : status === "client_aborted" ? "client_aborted" : "upstream_stream_error",
+      errorCode: status === "completed" ? null : status === "upstream_error" ? "upstream_stream_error" : status,
       usage: result.usage,
       firstTokenMs: result.firstTokenMs,
       reportedCostUsd: reportedCost,

@@ -7,7 +7,9 @@ export interface TextChannel {
   flush(): string;
 }
 
-type Chunk = { choices?: { index?: number; delta?: { content?: unknown }; finish_reason?: unknown }[] } & Record<string, unknown>;
+type ToolCall = { index?: number; function?: { arguments?: unknown } & Record<string, unknown> } & Record<string, unknown>;
+type Delta = { content?: unknown; tool_calls?: ToolCall[] } & Record<string, unknown>;
+type Chunk = { choices?: { index?: number; delta?: Delta; finish_reason?: unknown }[] } & Record<string, unknown>;
 
 const DONE = "[DONE]";
 
@@ -22,30 +24,75 @@ function parseChunk(frame: SseFrame): Chunk | null {
 }
 
 /**
- * Chat completion chunks: each choice's `delta.content` goes through its own channel (decoded
- * text, never bytes), frames are rewritten only when their text changed, and what a channel
- * still holds back is released in the choice's finish chunk — or, for a stream cut short, in one
- * synthetic chunk before the end — so nothing is lost and nothing unsafe is emitted early.
+ * Chat completion chunks: each choice's `delta.content`, and each of its tool calls'
+ * `function.arguments`, goes through its own channel (decoded text, never bytes); frames are
+ * rewritten only when their text changed, and what a channel still holds back is released in
+ * the choice's finish chunk (arguments in one chunk just before it) — or, for a stream cut
+ * short, in synthetic chunks before the end — so nothing is lost and nothing unsafe is emitted
+ * early.
  */
 export function createDeltaTextTransform(openChannel: () => TextChannel): TransformStream<SseFrame, SseFrame> {
   return stageTransform(createDeltaTextStage(openChannel));
 }
 
+/** Channel keys: the choice's content is `index`, a tool call's arguments `index:tool`. */
+const argumentsKey = (choice: number, tool: number) => `${choice}:${tool}`;
+
 export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage {
-  const channels = new Map<number, TextChannel>();
+  const channels = new Map<number | string, TextChannel>();
+  const toolCalls = new Map<number, Set<number>>(); // choice ⇒ tool call indexes with a channel
   let template: Record<string, unknown> | null = null;
-  const channel = (index: number) => {
-    let c = channels.get(index);
-    if (!c) channels.set(index, (c = openChannel()));
+  const channel = (key: number | string) => {
+    let c = channels.get(key);
+    if (!c) channels.set(key, (c = openChannel()));
     return c;
   };
+  const pushArguments = (choice: number, call: ToolCall) => {
+    const args = call.function?.arguments;
+    if (typeof args !== "string") return false;
+    const tool = typeof call.index === "number" ? call.index : 0;
+    let open = toolCalls.get(choice);
+    if (!open) toolCalls.set(choice, (open = new Set()));
+    open.add(tool);
+    const out = channel(argumentsKey(choice, tool)).push(args);
+    if (out === args) return false;
+    call.function = { ...call.function, arguments: out };
+    return true;
+  };
+  const synthetic = (index: number, delta: Delta) =>
+    SseFrame.fromData(JSON.stringify({ ...template, choices: [{ index, delta, finish_reason: null }] }));
+  // What a choice's tool-call channels still hold, as tool-call deltas.
+  const drainArguments = (index: number): ToolCall[] => {
+    const open = toolCalls.get(index);
+    const calls: ToolCall[] = [];
+    if (!open) return calls;
+    toolCalls.delete(index);
+    for (const tool of open) {
+      const key = argumentsKey(index, tool);
+      const rest = channels.get(key)?.flush();
+      channels.delete(key);
+      if (rest) calls.push({ index: tool, function: { arguments: rest } });
+    }
+    return calls;
+  };
+  // The finish chunk carries the rest of each tool call's arguments after its own fragment.
+  const mergeArguments = (delta: Delta, rests: ToolCall[]): Delta => {
+    const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
+    for (const rest of rests) {
+      const own = calls.find((call) => (typeof call?.index === "number" ? call.index : 0) === rest.index);
+      if (own && typeof own.function?.arguments === "string") own.function.arguments += rest.function!.arguments as string;
+      else calls.push(rest);
+    }
+    return { ...delta, tool_calls: calls };
+  };
   const drainAll = (emit: Emit) => {
+    for (const index of [...toolCalls.keys()]) {
+      const rests = drainArguments(index);
+      if (rests.length > 0) emit(synthetic(index, { tool_calls: rests }));
+    }
     for (const [index, c] of channels) {
       const rest = c.flush();
-      if (rest) {
-        const chunk = { ...template, choices: [{ index, delta: { content: rest }, finish_reason: null }] };
-        emit(SseFrame.fromData(JSON.stringify(chunk)));
-      }
+      if (rest) emit(synthetic(index as number, { content: rest }));
     }
     channels.clear();
   };
@@ -64,9 +111,17 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         const index = typeof choice.index === "number" ? choice.index : 0;
         const content = choice.delta?.content;
         let text = typeof content === "string" ? channel(index).push(content) : null;
+        const calls = choice.delta?.tool_calls;
+        if (Array.isArray(calls)) for (const call of calls) if (call && pushArguments(index, call)) changed = true;
         if (choice.finish_reason) {
-          text = (text ?? "") + channel(index).flush();
+          const rests = drainArguments(index);
+          if (rests.length > 0) {
+            choice.delta = mergeArguments(choice.delta ?? {}, rests);
+            changed = true;
+          }
+          const rest = channels.get(index)?.flush() ?? "";
           channels.delete(index);
+          if (rest !== "" || text !== null) text = (text ?? "") + rest;
         }
         if (text !== null && text !== content) {
           choice.delta = { ...choice.delta, content: text };

@@ -1,6 +1,6 @@
 import { createFrameSplitter, createSseDecoder } from "./sse-decode.ts";
 import { createSseEncoder } from "./sse-encode.ts";
-import { chainStages, type FrameStage } from "./frame-stage.ts";
+import { chainStages, StreamHalt, type FrameStage } from "./frame-stage.ts";
 import type { SseFrame } from "./sse-frame.ts";
 import { createUsageObserver, createUsageTap, type StreamOutcome, type UsageTapOptions } from "./usage-tap.ts";
 
@@ -15,6 +15,8 @@ export interface SsePipeline {
   /** The client's response body. */
   body: ReadableStream<Uint8Array>;
   outcome: Promise<StreamOutcome>;
+  /** The code of the `StreamHalt` a stage ended the stream with (e.g. guardrail_blocked), once it did. */
+  halted(): string | null;
 }
 
 /**
@@ -44,9 +46,11 @@ function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SseP
   const observer = createUsageObserver(options);
   const reader = upstream.getReader();
   let cancelled = false;
+  let halted: string | null = null;
   let out: ReadableStreamDirectController | null = null;
   const forward = (frame: SseFrame) => void out?.write(frame.toBytes());
-  const stages = chainStages(options.stages ?? [], (frame) => observer.inspect(frame, forward));
+  const sink = (frame: SseFrame) => observer.inspect(frame, forward);
+  const stages = chainStages(options.stages ?? [], sink);
   const splitter = createFrameSplitter(stages.frame);
   const body = new ReadableStream({
     type: "direct",
@@ -58,12 +62,24 @@ function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SseP
           if (cancelled) return;
           if (done) break;
           splitter.push(value);
+          const waiting = stages.settle();
+          if (waiting) await waiting;
+          if (cancelled) return;
           await controller.flush();
         }
         splitter.end();
-        stages.end();
-      } catch {
+        const ending = stages.end();
+        if (ending) await ending;
+      } catch (err) {
         // Upstream failed mid-stream: the frames already sent stand; the body ends cleanly.
+        // A stage halted: its error event goes last, and the upstream is no longer needed.
+        if (cancelled) return;
+        stages.cancel();
+        if (err instanceof StreamHalt) {
+          halted = err.code;
+          sink(err.frame);
+          reader.cancel(err).catch(() => {});
+        }
       }
       // Without the terminal marker this records the cut; after it, `completed` stands.
       observer.end("upstream_error");
@@ -71,11 +87,12 @@ function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SseP
     },
     cancel(reason) {
       cancelled = true;
+      stages.cancel();
       observer.end("client_aborted");
       return reader.cancel(reason);
     },
   });
-  return { body, outcome: observer.outcome };
+  return { body, outcome: observer.outcome, halted: () => halted };
 }
 
 function createStagedPipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
@@ -106,5 +123,5 @@ function createStagedPipeline(upstream: ReadableStream<Uint8Array>, options: Sse
     },
     { highWaterMark: 0 },
   );
-  return { body, outcome: tap.outcome };
+  return { body, outcome: tap.outcome, halted: () => null };
 }

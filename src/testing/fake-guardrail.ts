@@ -8,7 +8,10 @@
  * - `replace`: every `config.word` (default "darn") in string leaves becomes
  *   `config.replacement` (default "[removed]").
  * - `block`: `block` with reason "blocked by the fake guardrail".
- * - `slow`: answers `allow` only after `delayMs` (default 5 s, or until stopped).
+ * - `block-word`: `block` when the sent payload contains `config.word` (default "darn"), else
+ *   `allow` (a stream window guardrail that blocks mid-stream).
+ * - `slow`: answers `allow` only after `delayMs` (default 5 s, or until stopped); a caller that
+ *   leaves first is counted in `aborted`.
  * - `500`, `garbage` (200 with text that is not JSON), `wrong-shape` (200 JSON, no action),
  *   `modify-without-payload` (`modify` carrying nothing).
  * - `secret-metadata`: `allow` with metadata mixing ordinary and secret-looking keys.
@@ -20,6 +23,7 @@ export const FAKE_GUARDRAIL_BEHAVIOURS = [
   "modify",
   "replace",
   "block",
+  "block-word",
   "slow",
   "500",
   "garbage",
@@ -49,6 +53,8 @@ export interface FakeGuardrail {
   requests: FakeGuardrailRequest[];
   token: string | null;
   delayMs: number;
+  /** `slow` requests whose caller went away before the answer. */
+  aborted: number;
   /** `${url}/${behaviour}` */
   endpoint(behaviour: FakeGuardrailBehaviour): string;
   stop(): Promise<void>;
@@ -95,6 +101,7 @@ export function startFakeGuardrail(options: FakeGuardrailOptions = {}): FakeGuar
     requests: [],
     token: options.token ?? null,
     delayMs: options.delayMs ?? 5_000,
+    aborted: 0,
     endpoint: (behaviour) => `${fake.url}/${behaviour}`,
     stop: async () => {},
   };
@@ -132,7 +139,13 @@ export function startFakeGuardrail(options: FakeGuardrailOptions = {}): FakeGuar
         }
         case "block":
           return Response.json({ action: "block", reason: "blocked by the fake guardrail" });
+        case "block-word": {
+          const word = String(sent.config?.word ?? "darn");
+          const seen = JSON.stringify(sent.request ?? sent.response ?? null).includes(word);
+          return Response.json(seen ? { action: "block", reason: "blocked by the fake guardrail" } : { action: "allow" });
+        }
         case "slow":
+          req.signal.addEventListener("abort", () => void fake.aborted++, { once: true });
           await sleep(fake.delayMs);
           return Response.json({ action: "allow" });
         case "500":

@@ -14,6 +14,7 @@ import {
 import type { ExecutionCursor } from "../../store/repos/guardrails-executions.ts";
 import { exactObject, jsonRecord, timestampField, uuidField } from "./common-schemas.ts";
 import { pageQueryEntries } from "./pagination.ts";
+import { WINDOW_CHARS_RULE, windowCharsOf } from "../../guardrails/http/window-config.ts";
 
 /** Absent = unchanged (or the default on create), null = back to the default / cleared. */
 const patchable = <S extends v.GenericSchema>(schema: S) => v.optional(v.nullable(schema));
@@ -29,6 +30,11 @@ const configObject = v.pipe(
     (value) => JSON.stringify(value).length <= MAX_CONFIG_CHARS,
     `must be at most ${MAX_CONFIG_CHARS} characters of JSON`,
   ),
+);
+// window_chars sizes an HTTP guardrail's stream windows; the rest of the config is the guardrail's own.
+const runtimeConfig = v.pipe(
+  configObject,
+  v.check((value) => !Object.hasOwn(value, "window_chars") || windowCharsOf(value) !== null, `window_chars ${WINDOW_CHARS_RULE}`),
 );
 const description = v.pipe(v.string(), v.trim(), v.maxLength(1000, "must be at most 1000 characters"));
 const modes = v.pipe(
@@ -60,7 +66,7 @@ export const createGuardrailBody = exactObject({
   enabled: v.optional(v.boolean()),
   default_on: v.optional(v.boolean()),
   config_schema: patchable(configObject),
-  runtime_config: patchable(configObject),
+  runtime_config: patchable(runtimeConfig),
   endpoint_url: endpointUrl,
   timeout_ms: patchable(timeoutMs),
   bearer_token: patchable(bearerToken),
@@ -79,7 +85,7 @@ export const updateGuardrailBody = exactObject({
   enabled: v.optional(v.boolean()),
   default_on: v.optional(v.boolean()),
   config_schema: patchable(configObject),
-  runtime_config: patchable(configObject),
+  runtime_config: patchable(runtimeConfig),
   endpoint_url: patchable(endpointUrl),
   timeout_ms: patchable(timeoutMs),
   bearer_token: patchable(bearerToken),

@@ -4,6 +4,7 @@ import {
   DEFAULT_GUARDRAIL_POLICY,
   type GuardrailPolicy,
 } from "../../core/guardrail-policy.ts";
+import { WINDOW_CHARS_RULE, windowCharsOf } from "../../guardrails/http/window-config.ts";
 import { applyKeyPolicyPatch, DEFAULT_KEY_POLICY } from "../../core/key-policy-patch.ts";
 import type { KeyPolicy } from "../../core/policy.ts";
 import type { KeyChanges, KeyState, NewKey } from "../../store/repos/keys.ts";
@@ -44,6 +45,11 @@ function mergedGuardrails(
       : applyGuardrailPolicyPatch(base, fields ? toGuardrailPatch(fields) : {});
   const issue = checkGuardrailPolicy(merged, catalog);
   if (issue) throw invalidField("invalid_admin_payload", `guardrail_policy.${issue.field}`, issue.message);
+  for (const [name, config] of Object.entries(merged.guardrailConfigOverrides)) {
+    if (Object.hasOwn(config, "window_chars") && windowCharsOf(config) === null) {
+      throw invalidField("invalid_admin_payload", `guardrail_policy.guardrail_config_overrides.${name}.window_chars`, WINDOW_CHARS_RULE);
+    }
+  }
   return merged;
 }
 

@@ -33,6 +33,8 @@ export interface HttpGuardrailOptions {
   fetch?: typeof fetch;
   /** A reply larger than this is invalid (a modified response can be as large as the response). */
   maxReplyBytes?: number;
+  /** Aborts the run (the stream it guards ended); the outcome is then a `connection` failure. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
@@ -90,6 +92,9 @@ export async function callHttpGuardrail(
     timedOut = true;
     controller.abort();
   }, target.timeoutMs);
+  const stop = () => controller.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) controller.abort();
   try {
     const res = await (options.fetch ?? fetch)(target.endpointUrl, {
       method: "POST",
@@ -118,5 +123,6 @@ export async function callHttpGuardrail(
     return { ok: false, failure: "connection" };
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", stop);
   }
 }

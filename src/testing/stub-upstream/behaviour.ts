@@ -18,6 +18,8 @@ export interface StubBehaviour {
   echo: boolean;
   /** Adds `x-litellm-response-cost` and `usage.cost`. */
   reportCost: number | null;
+  /** Chat: answer with one `echo` tool call whose arguments, `{"text": …}`, carry the content instead. */
+  toolCall: boolean;
 }
 
 export type StubStall = "none" | "before-headers" | "mid-stream";
@@ -32,6 +34,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<StubBehaviour> = Object.freeze({
   dropMidStream: false,
   echo: false,
   reportCost: null,
+  toolCall: false,
 });
 
 interface Field {
@@ -110,6 +113,7 @@ const FIELDS: readonly Field[] = [
   field("dropMidStream", "x-stub-drop-mid-stream", "1, 0, true or false", flag),
   field("echo", "x-stub-echo", "1, 0, true or false", flag),
   field("reportCost", "x-stub-cost", "a non-negative number or null", cost),
+  field("toolCall", "x-stub-tool-call", "1, 0, true or false", flag),
 ];
 
 /** The header names a caller (or a gateway in front of the stub) can use to steer one request. */
