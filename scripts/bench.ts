@@ -11,9 +11,9 @@ import { REPO_ROOT } from "./bench/children.ts";
 import { cleanUpOnSignals, createCleanup } from "./bench/cleanup.ts";
 import { awaitUsageRows, readLedgerMetrics } from "./bench/ledger.ts";
 import { parseBenchOptions, USAGE, type BenchOptions } from "./bench/options.ts";
-import { runSchedule } from "./bench/rounds.ts";
+import { isGateway, runSchedule } from "./bench/rounds.ts";
 import { checkTargets, scenarios, type ScenarioId } from "./bench/scenarios.ts";
-import { GATEWAY_LOG_LEVEL, startStack, TARGETS } from "./bench/stack.ts";
+import { GATEWAY_LOG_LEVEL, startStack } from "./bench/stack.ts";
 import { scenarioReport } from "./bench/table.ts";
 
 const log = (line: string) => console.log(line);
@@ -39,10 +39,12 @@ function header(o: BenchOptions, env: ReturnType<typeof environment>, logLevel: 
   return [
     `Relayna Gateway benchmark — ${new Date().toISOString()}`,
     `  bun ${env.bun}, ${env.cpus} CPUs (${env.cpuModel}), load average at start ${env.loadavgAtStart.join(" ")}, gateway at ${env.commit}`,
-    `  concurrency ${o.concurrency}; per scenario ${o.rounds} rounds of direct, bare, gateway (order rotated each round),`,
+    `  concurrency ${o.concurrency}; per scenario ${o.rounds} rounds of direct, bare, gateway${o.limits || o.guardrails ? ", variant" : ""} (order rotated each round),`,
     `  each run ${o.warmupS} s warm-up + ${o.durationS} s measured, load generator scripts/bench/load.ts (Bun fetch, own process);`,
     `  latency = fetch() to the end of the body, TTFB = fetch() to the first body chunk read`,
-    `  gateway: bun src/main.ts + PostgreSQL + Redis; auth, policy and usage ledger on${o.limits ? ", RPM/TPM/budgets metered" : ""}, no guardrails;`,
+    `  gateway: bun src/main.ts + PostgreSQL + Redis; a plain key (auth, policy and usage ledger, no limits, no guardrails)${
+      o.limits || o.guardrails ? `;\n  variant: the same gateway through a second key with ${[o.limits && "RPM/TPM/budgets (never reached)", o.guardrails && "pii-redact mandatory"].filter(Boolean).join(" + ")}` : ""
+    };`,
     `  LOG_LEVEL=${logLevel}: request logs off (a stdout line per request would dominate the profile)`,
   ];
 }
@@ -58,17 +60,18 @@ async function run(o: BenchOptions): Promise<void> {
     const stack = await startStack(cleanup, (line) => log(`  ${line}`), [], o.limits, o.guardrails);
 
     const list = scenarios(o.chunks, o.chunkDelayMs);
-    const targets = TARGETS.map((id) => stack.targets[id]);
-    for (const scenario of list) await checkTargets(scenario, targets, stack.authorization);
-    const checkRequests = list.length; // one per scenario reached the gateway
+    const targets = stack.order.map((id) => stack.targets[id]!);
+    for (const scenario of list) await checkTargets(scenario, targets);
+    // One check request per scenario and gateway target reached the gateway.
+    const checkRequests = list.length * stack.order.filter(isGateway).length;
     log(`  checked: every target answers 200; streams relay the same SSE frames`);
 
     const records = await runSchedule(stack, list, o, cleanup, log);
-    const stats = Object.fromEntries(list.map((s) => [s.id, aggregateScenario(records, s.id)])) as Record<ScenarioId, ScenarioStats>;
+    const stats = Object.fromEntries(list.map((s) => [s.id, aggregateScenario(records, s.id, stack.order)])) as Record<ScenarioId, ScenarioStats>;
 
-    const gatewayRuns = records.filter((r) => r.target === "gateway");
+    const gatewayRuns = records.filter((r) => isGateway(r.target));
     const made = gatewayRuns.reduce((sum, r) => sum + r.load.issued, 0) + checkRequests;
-    const madeStreamed = gatewayRuns.filter((r) => r.scenario === "stream").reduce((s, r) => s + r.load.issued, 0) + 1;
+    const madeStreamed = gatewayRuns.filter((r) => r.scenario === "stream").reduce((s, r) => s + r.load.issued, 0) + checkRequests / list.length;
     const rows = await awaitUsageRows(stack.database, made);
     const ledger = await readLedgerMetrics(stack.controlUrl);
     const maxQueue = Math.max(...gatewayRuns.map((r) => r.ledger?.queueDepth ?? Number.NaN));
@@ -76,7 +79,7 @@ async function run(o: BenchOptions): Promise<void> {
 
     log("");
     for (const scenario of list) {
-      for (const line of scenarioReport(scenario, stats[scenario.id])) log(line);
+      for (const line of scenarioReport(scenario, stats[scenario.id], stack.variantLabel, o)) log(line);
       log("");
     }
     log(`usage ledger: gateway requests made ${made} (${madeStreamed} streamed, ${made - madeStreamed} not; warm-up and checks included)`);

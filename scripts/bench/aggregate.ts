@@ -35,9 +35,18 @@ export interface GatewayVsBare {
   cpuRatio: Spread;
 }
 
+/** The variant key against the plain key on the same gateway, per round. */
+export interface VariantVsGateway {
+  rpsRatio: Spread;
+  p50DeltaMs: Spread;
+  ttfbP50DeltaMs: Spread;
+  cpuRatio: Spread;
+}
+
 export interface ScenarioStats {
-  targets: Record<TargetId, TargetStats>;
+  targets: Partial<Record<TargetId, TargetStats>> & Record<(typeof TARGETS)[number], TargetStats>;
   gatewayVsBare: GatewayVsBare;
+  variantVsGateway: VariantVsGateway | null;
 }
 
 const perRequest = (ms: number | null | undefined, completed: number) =>
@@ -75,17 +84,28 @@ function pairs(gateway: RunRecord[], bare: Map<number, RunRecord>, f: (g: RunRec
   return spread(gateway.map((g) => (bare.has(g.round) ? f(g, bare.get(g.round)!) : Number.NaN)));
 }
 
-export function aggregateScenario(records: RunRecord[], scenario: ScenarioId): ScenarioStats {
+export function aggregateScenario(records: RunRecord[], scenario: ScenarioId, order: readonly TargetId[] = TARGETS): ScenarioStats {
   const runs = records.filter((r) => r.scenario === scenario);
   const of = (target: TargetId) => runs.filter((r) => r.target === target);
   const byRound = (target: TargetId) => new Map(of(target).map((r) => [r.round, r]));
   const direct = byRound("direct");
   const bare = byRound("bare");
-  const targets = Object.fromEntries(TARGETS.map((t) => [t, targetStats(of(t), direct)])) as Record<TargetId, TargetStats>;
+  const targets = Object.fromEntries(order.map((t) => [t, targetStats(of(t), direct)])) as ScenarioStats["targets"];
   const gateway = of("gateway");
   const cpuPerRequest = (r: RunRecord) => perRequest(r.load.cpuMs.watched.proxy, r.load.completed);
+  const variant = of("variant");
+  const plain = byRound("gateway");
   return {
     targets,
+    variantVsGateway:
+      variant.length === 0
+        ? null
+        : {
+            rpsRatio: pairs(variant, plain, (v, g) => v.load.requestsPerSecond / g.load.requestsPerSecond),
+            p50DeltaMs: pairs(variant, plain, (v, g) => v.load.latencyMs.p50 - g.load.latencyMs.p50),
+            ttfbP50DeltaMs: pairs(variant, plain, (v, g) => v.load.ttfbMs.p50 - g.load.ttfbMs.p50),
+            cpuRatio: pairs(variant, plain, (v, g) => cpuPerRequest(v) / cpuPerRequest(g)),
+          },
     gatewayVsBare: {
       rpsRatio: pairs(gateway, bare, (g, b) => g.load.requestsPerSecond / b.load.requestsPerSecond),
       p50DeltaMs: pairs(gateway, bare, (g, b) => g.load.latencyMs.p50 - b.load.latencyMs.p50),

@@ -11,6 +11,9 @@ import type { BenchOptions } from "./options.ts";
 import { CHAT_PATH, requestHeaders, type Scenario, type ScenarioId } from "./scenarios.ts";
 import { TARGETS, type Stack, type Target, type TargetId } from "./stack.ts";
 
+/** Targets served by the gateway process (their runs end with a look at the ledger). */
+export const isGateway = (id: TargetId) => id === "gateway" || id === "variant";
+
 export interface RunRecord {
   scenario: ScenarioId;
   target: TargetId;
@@ -25,12 +28,12 @@ export interface RunRecord {
 /** Pause between runs: lets sockets close and the gateway's ledger flush outside any window. */
 const SETTLE_MS = 300;
 
-export function roundOrder(round: number): TargetId[] {
-  return TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
+export function roundOrder(round: number, targets: readonly TargetId[] = TARGETS): TargetId[] {
+  return targets.map((_, i) => targets[(i + round) % targets.length]!);
 }
 
 function loadArgs(target: Target, scenario: Scenario, stack: Stack, o: BenchOptions): string[] {
-  const headers = Object.entries(requestHeaders(scenario, stack.authorization)).flatMap(([name, value]) => [
+  const headers = Object.entries(requestHeaders(scenario, target.authorization)).flatMap(([name, value]) => [
     "--header",
     `${name}: ${value}`,
   ]);
@@ -96,10 +99,10 @@ export async function runSchedule(
   const records: RunRecord[] = [];
   for (const scenario of scenarioList) {
     for (let round = 0; round < o.rounds; round++) {
-      const order = roundOrder(round);
+      const order = roundOrder(round, stack.order);
       for (const [position, id] of order.entries()) {
-        const load = await runLoad(loadArgs(stack.targets[id], scenario, stack, o), timeoutMs);
-        const ledger = id === "gateway" ? await readLedgerMetrics(stack.controlUrl) : undefined;
+        const load = await runLoad(loadArgs(stack.targets[id]!, scenario, stack, o), timeoutMs);
+        const ledger = isGateway(id) ? await readLedgerMetrics(stack.controlUrl) : undefined;
         records.push({ scenario: scenario.id, target: id, round, position, load, ...(ledger && { ledger }) });
         const errors = load.errors > 0 ? `  ERRORS ${load.errors} (${load.firstError})` : "";
         const queue = ledger ? `  ledger queue ${ledger.queueDepth}` : "";

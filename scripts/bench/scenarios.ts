@@ -49,13 +49,12 @@ export const CHAT_PATH = "/v1/chat/completions";
 export async function checkTargets(
   scenario: Scenario,
   targets: Target[],
-  authorization: string,
-): Promise<Record<TargetId, number>> {
-  const frames = {} as Record<TargetId, number>;
+): Promise<Partial<Record<TargetId, number>>> {
+  const frames: Partial<Record<TargetId, number>> = {};
   for (const target of targets) {
     const response = await fetch(`${target.url}${CHAT_PATH}`, {
       method: "POST",
-      headers: requestHeaders(scenario, authorization),
+      headers: requestHeaders(scenario, target.authorization),
       body: scenario.body,
     });
     const text = await response.text();

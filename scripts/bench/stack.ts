@@ -16,7 +16,12 @@ import { listeningUrl, startChild, type Child } from "./children.ts";
 import type { Cleanup } from "./cleanup.ts";
 
 export const TARGETS = ["direct", "bare", "gateway"] as const;
-export type TargetId = (typeof TARGETS)[number];
+/**
+ * `variant`: the same gateway process through a second key that has what --limits /
+ * --guardrails switch on, so the cost of those features is measured against the plain key
+ * within the same rounds (not across two noisy runs).
+ */
+export type TargetId = (typeof TARGETS)[number] | "variant";
 
 export interface Target {
   id: TargetId;
@@ -24,15 +29,19 @@ export interface Target {
   url: string;
   /** The process under test in front of the stub (the stub itself for `direct`). */
   proxyPid: number;
+  /** `Authorization` value sent to this target (the stub and the bare proxy ignore it). */
+  authorization: string;
 }
 
 export interface Stack {
-  targets: Record<TargetId, Target>;
+  targets: Partial<Record<TargetId, Target>> & Record<(typeof TARGETS)[number], Target>;
+  /** The targets of a round, in base order: TARGETS, then `variant` when there is one. */
+  order: TargetId[];
+  /** What the variant key has, e.g. "RPM/TPM/budgets" (null without a variant). */
+  variantLabel: string | null;
   stubPid: number;
   gateway: Child;
   controlUrl: string;
-  /** `Authorization` value for every target (the stub and the bare proxy ignore it). */
-  authorization: string;
   /** A connection of our own to the gateway's database (usage rows). */
   database: Database;
 }
@@ -94,28 +103,28 @@ export async function startStack(
   // The gateway has applied the migrations: the key can be written now.
   const database = connectPostgres(testDb.url, { max: 2 });
   cleanup.add("close our database connection", () => database.close());
-  // With --limits every request is metered (one Redis round trip) by limits it never reaches.
+  // The plain key: auth, policy and the usage ledger, nothing else.
+  const plain = await insertTestKey(database.db, { policy: { allowStreaming: true } });
+  const base = {
+    direct: { id: "direct", url: stubUrl, proxyPid: stub.pid, authorization: `Bearer ${plain.raw}` },
+    bare: { id: "bare", url: bareUrl, proxyPid: bare.pid, authorization: `Bearer ${plain.raw}` },
+    gateway: { id: "gateway", url: `http://127.0.0.1:${ports.proxy}`, proxyPid: gateway.pid, authorization: `Bearer ${plain.raw}` },
+  } satisfies Record<(typeof TARGETS)[number], Target>;
+  const stack = { targets: base, order: [...TARGETS] as TargetId[], variantLabel: null, stubPid: stub.pid, gateway, controlUrl, database };
+  if (!limits && !guardrails) return stack;
+
+  // With --limits every request of the variant key is metered (one Redis round trip) by limits
+  // it never reaches; with --guardrails pii-redact is mandatory for it.
   const metered = { rpmLimit: 100_000_000, tpmLimit: 2_000_000_000, dailyBudgetUsd: 1e9, monthlyBudgetUsd: 1e9 };
   const key = await insertTestKey(database.db, { policy: { allowStreaming: true, ...(limits ? metered : {}) } });
-  if (limits) log("gateway key: RPM, TPM and budgets on (never reached)");
   if (guardrails) {
     await database.db
       .update(keyGuardrailPolicies)
       .set({ mandatoryGuardrails: ["pii-redact"] })
       .where(eq(keyGuardrailPolicies.keyId, key.id));
-    log("gateway key: pii-redact mandatory");
   }
-
-  return {
-    targets: {
-      direct: { id: "direct", url: stubUrl, proxyPid: stub.pid },
-      bare: { id: "bare", url: bareUrl, proxyPid: bare.pid },
-      gateway: { id: "gateway", url: `http://127.0.0.1:${ports.proxy}`, proxyPid: gateway.pid },
-    },
-    stubPid: stub.pid,
-    gateway,
-    controlUrl,
-    authorization: `Bearer ${key.raw}`,
-    database,
-  };
+  const variantLabel = [limits && "RPM/TPM/budgets", guardrails && "pii-redact mandatory"].filter(Boolean).join(" + ");
+  log(`variant key: ${variantLabel} (same gateway; compared with the plain key in every round)`);
+  const variant: Target = { ...base.gateway, id: "variant", authorization: `Bearer ${key.raw}` };
+  return { ...stack, targets: { ...base, variant }, order: [...TARGETS, "variant"], variantLabel };
 }

@@ -6,6 +6,8 @@ import type { Spread } from "./stats.ts";
 
 /** The targets the README states; the benchmark reports against them, it does not enforce them. */
 export const GOALS = { rpsRatio: 0.7, addedP50Ms: 1, ttfbDeltaMs: 1 } as const;
+/** Variant key vs plain key: limits within 10%; guarded streams ≥ 80% and TTFB within 2 ms. */
+export const VARIANT_GOALS = { limitsRpsRatio: 0.9, guardedStreamRpsRatio: 0.8, guardedTtfbDeltaMs: 2 } as const;
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : "—");
 const signedMs = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? "+" : ""}${value.toFixed(3)}` : "—");
@@ -52,8 +54,13 @@ function columnsFor(scenario: Scenario): Column[] {
 
 const verdict = (ok: boolean) => (ok ? "MEETS" : "MISSES");
 
-export function scenarioReport(scenario: Scenario, stats: ScenarioStats): string[] {
-  const rows = TARGETS.map((id) => [id, stats.targets[id]] as [string, TargetStats]);
+export function scenarioReport(
+  scenario: Scenario,
+  stats: ScenarioStats,
+  variantLabel: string | null = null,
+  flags: { limits: boolean; guardrails: boolean } = { limits: false, guardrails: false },
+): string[] {
+  const rows = Object.entries(stats.targets) as [string, TargetStats][];
   const g = stats.gatewayVsBare;
   const added = stats.targets.gateway.addedP50;
   const lines = [
@@ -74,5 +81,25 @@ export function scenarioReport(scenario: Scenario, stats: ScenarioStats): string
   lines.push(`    process CPU per request     gateway ${ratio(g.cpuRatio.median)}× the bare proxy  (${range(g.cpuRatio, ratio)})`);
   const loadgen = stats.targets.direct.loadgenCores.median;
   lines.push(`    load generator busy         ${ratio(loadgen)} cores against the stub alone (of ${navigator.hardwareConcurrency})`);
+  const v = stats.variantVsGateway;
+  if (v) {
+    lines.push(`  variant (${variantLabel}) vs gateway with the plain key (median of per-round pairs, min–max):`);
+    // The guardrails goal is about streams; with both flags the limits goal applies to both scenarios.
+    const rpsGoal = flags.guardrails
+      ? scenario.stream
+        ? VARIANT_GOALS.guardedStreamRpsRatio
+        : null
+      : VARIANT_GOALS.limitsRpsRatio;
+    const rpsVerdict = rpsGoal === null ? "" : `  goal ≥ ${rpsGoal}: ${verdict(v.rpsRatio.median >= rpsGoal)}`;
+    lines.push(`    rps ratio variant/gateway   ${ratio(v.rpsRatio.median)}  (${range(v.rpsRatio, ratio)})${rpsVerdict}`);
+    lines.push(`    p50 variant − gateway       ${signedMs(v.p50DeltaMs.median)} ms  (${range(v.p50DeltaMs, signedMs)})`);
+    if (scenario.stream) {
+      const ttfbVerdict = flags.guardrails
+        ? `  goal ≤ ${VARIANT_GOALS.guardedTtfbDeltaMs} ms: ${verdict(v.ttfbP50DeltaMs.median <= VARIANT_GOALS.guardedTtfbDeltaMs)}`
+        : "";
+      lines.push(`    TTFB p50 variant − gateway  ${signedMs(v.ttfbP50DeltaMs.median)} ms  (${range(v.ttfbP50DeltaMs, signedMs)})${ttfbVerdict}`);
+    }
+    lines.push(`    process CPU per request     variant ${ratio(v.cpuRatio.median)}× the plain key  (${range(v.cpuRatio, ratio)})`);
+  }
   return lines;
 }
