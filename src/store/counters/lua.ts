@@ -2,7 +2,8 @@
  * The Lua side of the Redis counters (key layout in keys.ts). Registered with ioredis
  * `defineCommand`: EVAL the first time on a connection, EVALSHA after, EVAL again only on NOSCRIPT.
  * Every redis.call costs Redis about a microsecond, so the hot paths stay at a handful: an admit
- * is one HMGET, one ZADD and one HSET; a settlement batch is a fixed few calls for any size.
+ * batch is one HMGET, one ZMSCORE, one ZADD and one HSET; a settlement batch is a fixed few
+ * calls too, whatever its size.
  * Numbers computed in Lua go back to Redis through string.format('%d'): Redis would print a
  * Lua number with %.14g and lose digits. The decision arithmetic is exactly core/limits.ts
  * `failedLimits` (keep them in step).
@@ -38,106 +39,154 @@ end
 `;
 
 /**
+ * Admit a batch of one key's requests, one after the other, as if each were its own script:
+ * the key's state is read once (one HMGET, other fields on demand), decided on in Lua, and
+ * written back once (one HSET, one ZADD for every reservation).
  * KEYS: 1 state hash, 2 reservations zset
- * ARGV: 1 nowMs, 2 rpm, 3 tpm, 4 daily budget, 5 monthly budget (limits: -1 = none),
- *       6 '1' when the key must be seeded, 7 the reservation member (carries the estimates,
- *       the window start, the day and the month)
- * Returns 0 when admitted (reserved); else {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly),
- * prevN, currN, prevT, currT, dayUsed, monthUsed} with nothing recorded; {-1} when the key must
- * be seeded from the ledger first (nothing recorded).
+ * ARGV: per request 7 values: nowMs, rpm, tpm, daily budget, monthly budget (limits: -1 =
+ *       none), '1' when the key must be seeded, the reservation member (carries the
+ *       estimates, the window start, the day and the month)
+ * Returns per request: 0 admitted (reserved); {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly),
+ * prevN, currN, prevT, currT, dayUsed, monthUsed} denied, nothing recorded; -1 the key must be
+ * seeded from the ledger first (nothing recorded); 'dup' the reservation id is already held.
  */
 export const ADMIT_LUA = `${HELPERS}${CIVIL}
-local s, x, now, member = KEYS[1], KEYS[2], tonumber(ARGV[1]), ARGV[7]
-local _, cost, est, ws, day, month = parse(member)
-local rdF, rmF = 'rd:' .. day, 'rm:' .. month
-local f = redis.call('HMGET', s, 'w', 'n', 't', 'pn', 'pt', 'sd:' .. day, rdF, 'sm:' .. month, rmF, 'seeded', 'e', 'd', 'xr')
--- the seed flag holds the ms until which it stands (compared with the caller's clock)
-if ARGV[6] == '1' and num(f[10]) <= now then return {-1} end
-local rd, rm, e = num(f[7]), num(f[9]), tonumber(f[11])
+local s, x = KEYS[1], KEYS[2]
+local n = #ARGV / 7
+local _, _, _, _, day1, month1 = parse(ARGV[7])
+local F, dirty, dirtyList = {}, {}, {}
+local names = {'w', 'n', 't', 'pn', 'pt', 'seeded', 'e', 'd', 'xr', 'sd:' .. day1, 'rd:' .. day1, 'sm:' .. month1, 'rm:' .. month1}
+local loaded = redis.call('HMGET', s, unpack(names))
+for i, k in ipairs(names) do F[k] = loaded[i] end
+-- fields are strings, numbers, or false when absent (written back as HDEL)
+local function get(k)
+  local v = F[k]
+  if v == nil then v = redis.call('HGET', s, k); F[k] = v end
+  return v
+end
+local function set(k, v)
+  F[k] = v
+  if not dirty[k] then dirty[k] = true; dirtyList[#dirtyList + 1] = k end
+end
+local members = {}
+for i = 1, n do members[i] = ARGV[7 * i] end
+local held = redis.call('ZMSCORE', x, unpack(members))
+local added, zargs, result = {}, {}, {}
+local lastNow
 
--- reservations whose process died: stop counting them (e: the earliest live expiry)
-if e and e <= now then
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', x, '-inf', ARGV[1])) do
-    local _, c, _, _, rday, rmonth = parse(m)
-    if c > 0 then
-      redis.call('HINCRBY', s, 'rd:' .. rday, int(-c))
-      redis.call('HINCRBY', s, 'rm:' .. rmonth, int(-c))
-      if rday == day then rd = rd - c end
-      if rmonth == month then rm = rm - c end
+for i = 1, n do
+  local o = 7 * (i - 1)
+  local now, member = tonumber(ARGV[o + 1]), ARGV[o + 7]
+  lastNow = ARGV[o + 1]
+  local _, cost, est, ws, day, month = parse(member)
+  -- the seed flag holds the ms until which it stands (compared with the caller's clock)
+  if ARGV[o + 6] == '1' and num(get('seeded')) <= now then
+    result[i] = -1
+  else
+    -- reservations whose process died: stop counting them (e: the earliest live expiry)
+    local e = tonumber(get('e'))
+    if e and e <= now then
+      for _, m in ipairs(redis.call('ZRANGEBYSCORE', x, '-inf', ARGV[o + 1])) do
+        local _, c, _, _, rday, rmonth = parse(m)
+        if c > 0 then
+          set('rd:' .. rday, num(get('rd:' .. rday)) - c)
+          set('rm:' .. rmonth, num(get('rm:' .. rmonth)) - c)
+        end
+      end
+      redis.call('ZREMRANGEBYSCORE', x, '-inf', ARGV[o + 1])
+      local first = redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')
+      set('e', first[2] or false)
+    end
+    -- a new day: drop day fields older than ${DAY_KEY_TTL_MS} ms and month fields older than
+    -- KEY_TTL, as the memory twin prunes
+    local d = get('d')
+    if not d or day > d then
+      set('d', day)
+      local cutDay = civil(math.floor((now - ${DAY_KEY_TTL_MS}) / 86400000))
+      local cutMonth = string.sub(civil(math.floor((now - KEY_TTL) / 86400000)), 1, 7)
+      for _, k in ipairs(redis.call('HKEYS', s)) do
+        local unit, when = string.match(k, '^[sr]([dm]):(.+)$')
+        if (unit == 'd' and when < cutDay) or (unit == 'm' and when < cutMonth) then set(k, false) end
+      end
+    end
+
+    -- the rate window: w is the newest window written, pn/pt the one before it
+    local w = tonumber(get('w'))
+    local prevN, prevT, currN, currT, slot = 0, 0, 0, 0, 'new'
+    if w == ws then
+      currN, currT, prevN, prevT, slot = num(get('n')), num(get('t')), num(get('pn')), num(get('pt')), 'curr'
+    elseif w == ws - WINDOW then
+      prevN, prevT, slot = num(get('n')), num(get('t')), 'roll'
+    elseif w == ws + WINDOW then
+      currN, currT, slot = num(get('pn')), num(get('pt')), 'prev' -- a caller whose clock is a window behind
+    elseif w and w > ws then
+      slot = 'none'
+    end
+    local rdF, rmF = 'rd:' .. day, 'rm:' .. month
+    local rd, rm = num(get(rdF)), num(get(rmF))
+    local dayUsed = num(get('sd:' .. day)) + rd
+    local monthUsed = num(get('sm:' .. month)) + rm
+
+    local elapsed = now - ws
+    local function sliding(p, c) return math.floor(p * (WINDOW - elapsed) / WINDOW) + c end
+    local rpm, tpm = tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3])
+    local daily, monthly = tonumber(ARGV[o + 4]), tonumber(ARGV[o + 5])
+    local failed = 0
+    if rpm >= 0 and sliding(prevN, currN) + 1 > rpm then failed = failed + 1 end
+    if tpm >= 0 and sliding(prevT, currT) + est > tpm then failed = failed + 2 end
+    if daily >= 0 and dayUsed >= daily then failed = failed + 4 end
+    if monthly >= 0 and monthUsed >= monthly then failed = failed + 8 end
+
+    if failed > 0 then
+      result[i] = {failed, prevN, currN, prevT, currT, dayUsed, monthUsed}
+    elseif held[i] or added[member] then
+      result[i] = 'dup'
+    else
+      added[member] = true
+      zargs[#zargs + 1] = int(now + RES_TTL)
+      zargs[#zargs + 1] = member
+      if slot == 'curr' then
+        set('n', currN + 1); set('t', currT + est)
+      elseif slot == 'roll' or slot == 'new' then
+        set('w', ws); set('n', 1); set('t', est); set('pn', prevN); set('pt', prevT)
+      elseif slot == 'prev' then
+        set('pn', currN + 1); set('pt', currT + est)
+      end
+      if cost > 0 then set(rdF, rd + cost); set(rmF, rm + cost) end
+      result[i] = 0
     end
   end
-  redis.call('ZREMRANGEBYSCORE', x, '-inf', ARGV[1])
-  local first = redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')
-  e = tonumber(first[2])
-  if e then redis.call('HSET', s, 'e', first[2]) else redis.call('HDEL', s, 'e') end
 end
 
--- a new day (written at once: a key denied all day prunes once): drop day fields older than
--- ${DAY_KEY_TTL_MS} ms and month fields older than KEY_TTL, as the memory twin prunes
-if not f[12] or day > f[12] then
-  redis.call('HSET', s, 'd', day)
-  redis.call('PEXPIRE', s, KEY_TTL)
-  local cutDay = civil(math.floor((now - ${DAY_KEY_TTL_MS}) / 86400000))
-  local cutMonth = string.sub(civil(math.floor((now - KEY_TTL) / 86400000)), 1, 7)
-  for _, k in ipairs(redis.call('HKEYS', s)) do
-    local unit, when = string.match(k, '^[sr]([dm]):(.+)$')
-    if (unit == 'd' and when < cutDay) or (unit == 'm' and when < cutMonth) then redis.call('HDEL', s, k) end
+if #zargs > 0 then
+  redis.call('ZADD', x, unpack(zargs))
+  local xr = tonumber(get('xr'))
+  local now = tonumber(lastNow)
+  local refresh = not get('e') or not xr or now >= xr + ${TTL_REFRESH_MS} or now < xr
+  if not get('e') then
+    -- the set was empty (or state was lost): its earliest member is the new e
+    set('e', redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')[2])
+  end
+  if refresh then set('xr', lastNow) end
+  if refresh then redis.call('PEXPIRE', x, KEY_TTL) end
+end
+local h, gone = {}, {}
+for _, k in ipairs(dirtyList) do
+  local v = F[k]
+  if v == false then
+    gone[#gone + 1] = k
+  else
+    h[#h + 1] = k
+    h[#h + 1] = type(v) == 'number' and int(v) or v
   end
 end
-
--- the rate window: w is the newest window written, pn/pt the one before it
-local w = tonumber(f[1])
-local prevN, prevT, currN, currT, slot = 0, 0, 0, 0, 'new'
-if w == ws then
-  currN, currT, prevN, prevT, slot = num(f[2]), num(f[3]), num(f[4]), num(f[5]), 'curr'
-elseif w == ws - WINDOW then
-  prevN, prevT, slot = num(f[2]), num(f[3]), 'roll'
-elseif w == ws + WINDOW then
-  currN, currT, slot = num(f[4]), num(f[5]), 'prev' -- a caller whose clock is a window behind
-elseif w and w > ws then
-  slot = 'none'
+if #gone > 0 then redis.call('HDEL', s, unpack(gone)) end
+if #h > 0 then
+  redis.call('HSET', s, unpack(h))
+  -- TTL with the first write of a day and with each refresh of the reservations' TTL
+  if dirty['d'] or dirty['xr'] then redis.call('PEXPIRE', s, KEY_TTL) end
 end
-local dayUsed = num(f[6]) + rd
-local monthUsed = num(f[8]) + rm
-
-local elapsed = now - ws
-local function sliding(p, c) return math.floor(p * (WINDOW - elapsed) / WINDOW) + c end
-local rpm, tpm = tonumber(ARGV[2]), tonumber(ARGV[3])
-local daily, monthly = tonumber(ARGV[4]), tonumber(ARGV[5])
-local failed = 0
-if rpm >= 0 and sliding(prevN, currN) + 1 > rpm then failed = failed + 1 end
-if tpm >= 0 and sliding(prevT, currT) + est > tpm then failed = failed + 2 end
-if daily >= 0 and dayUsed >= daily then failed = failed + 4 end
-if monthly >= 0 and monthUsed >= monthly then failed = failed + 8 end
-if failed > 0 then return {failed, prevN, currN, prevT, currT, dayUsed, monthUsed} end
-
-if redis.call('ZADD', x, 'NX', int(now + RES_TTL), member) == 0 then
-  return redis.error_reply('ERR duplicate reservation id')
-end
-local h = {}
-local function put(k, v) h[#h + 1] = k; h[#h + 1] = v end
-if slot == 'curr' then
-  put('n', int(currN + 1)); put('t', int(currT + est))
-elseif slot == 'roll' or slot == 'new' then
-  put('w', int(ws)); put('n', '1'); put('t', int(est)); put('pn', int(prevN)); put('pt', int(prevT))
-elseif slot == 'prev' then
-  put('pn', int(currN + 1)); put('pt', int(currT + est))
-end
-if cost > 0 then put(rdF, int(rd + cost)); put(rmF, int(rm + cost)) end
-local xr = tonumber(f[13])
-local refresh = not e or not xr or now >= xr + ${TTL_REFRESH_MS} or now < xr
-if not e then
-  -- the set was empty (or state was lost): its earliest member is the new e
-  local first = redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')
-  put('e', first[2])
-end
-if refresh then put('xr', ARGV[1]) end
-redis.call('HSET', s, unpack(h))
-if refresh then
-  redis.call('PEXPIRE', s, KEY_TTL)
-  redis.call('PEXPIRE', x, KEY_TTL)
-end
-return 0
+return result
 `;
 
 /**

@@ -63,7 +63,7 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     return { store: createRedisCounters(client, { prefix }), cleanup: () => deleteKeys(`${prefix}*`) };
   });
 
-  test("admit is one round trip; settlements of many requests go out as one command", async () => {
+  test("admit is one round trip; admits and settlements arriving together go out as one command", async () => {
     const redis = createRedisClient(url);
     await pingRedis(redis, 2_000);
     const store = createRedisCounters(redis, { prefix: `${filePrefix}trips:` });
@@ -86,6 +86,13 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
         dailyMicroUsd: 20 * 500,
         monthlyMicroUsd: 20 * 500,
       });
+      // Admits arriving together share one script call, each decided in turn.
+      const together = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.admit(request({ rpmLimit: 30, nowMs: T0 + 40 + i }))),
+      );
+      expect(sent.length).toBe(23);
+      expect(together.filter((v) => v.ok).length).toBe(10);
+      expect(together.slice(10).every((v) => !v.ok && v.reason === "rpm")).toBe(true);
     } finally {
       stop();
       redis.disconnect();

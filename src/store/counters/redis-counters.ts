@@ -3,7 +3,7 @@ import { explainDenial, windowStartOf, type DenyReason, type LimitsSnapshot } fr
 import { pingRedis } from "../redis.ts";
 import { MONTH_KEY_TTL_MS, SEEDED_TTL_MS, assertPrefix, keyspaceOf, reservationMember } from "./keys.ts";
 import { ADMIT_LUA, FINISH_LUA, SPEND_LUA } from "./lua.ts";
-import { createSettleQueue, type SettleArg } from "./settle-queue.ts";
+import { createKeyBatches, type BatchArg, type ItemReply } from "./key-batches.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation, SpendRow } from "./types.ts";
 import { reservationOf } from "./reservation.ts";
 import { utcCalendar } from "./utc-calendar.ts";
@@ -11,8 +11,8 @@ import { ReservationMismatchError, assertAdmitRequest, assertSettlement, assertS
 
 type Arg = string | number;
 interface ScriptCommands {
-  relaynaCountersAdmit(...args: Arg[]): Promise<0 | number[]>;
-  relaynaCountersFinish(...args: SettleArg[]): Promise<number[]>;
+  relaynaCountersAdmit(...args: BatchArg[]): Promise<ItemReply[]>;
+  relaynaCountersFinish(...args: BatchArg[]): Promise<ItemReply[]>;
   relaynaCountersSpend(...args: Arg[]): Promise<number[]>;
 }
 
@@ -20,8 +20,9 @@ export interface RedisCountersOptions {
   prefix: string;
   /** Settlements wait at most this long to be sent together (default 2 ms). */
   settleDelayMs?: number;
-  /** A key's queued settlements are sent at once when there are this many (default 64). */
+  /** A key's queued settlements (admits) are sent at once when there are this many (default 64). */
   settleMaxBatch?: number;
+  admitMaxBatch?: number;
 }
 
 const PING_TIMEOUT_MS = 1_000;
@@ -50,7 +51,16 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
   const redis = withScripts(client);
   const keysOf = (keyId: string) => keyspaceOf(opts.prefix, keyId);
   const calendar = utcCalendar();
-  const settlements = createSettleQueue(
+  // Admits that arrive together (same turn of the event loop) share one script call: no wait
+  // is added, and each is still decided and reserved atomically, in arrival order.
+  const admits = createKeyBatches(
+    (keyId, args) => {
+      const keys = keysOf(keyId);
+      return redis.relaynaCountersAdmit(keys.state, keys.reservations, ...args);
+    },
+    { delayMs: 0, maxBatch: opts.admitMaxBatch ?? 64 },
+  );
+  const settlements = createKeyBatches(
     (keyId, args) => {
       const keys = keysOf(keyId);
       return redis.relaynaCountersFinish(keys.state, keys.reservations, ...args);
@@ -60,12 +70,10 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
 
   async function admit(req: AdmitRequest): Promise<AdmitVerdict> {
     assertAdmitRequest(req);
-    const keys = keysOf(req.keyId);
     const windowStartMs = windowStartOf(req.nowMs);
     const { day, month } = calendar(req.nowMs);
-    const reply = await redis.relaynaCountersAdmit(
-      keys.state,
-      keys.reservations,
+    const reply = await admits.add(
+      req.keyId,
       req.nowMs,
       limitArg(req.rpmLimit),
       limitArg(req.tpmLimit),
@@ -75,7 +83,8 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
       reservationMember(req.reservationId, req.estimatedCostMicroUsd, req.estimatedTokens, windowStartMs, day, month),
     );
     if (reply === 0) return { ok: true, reservation: reservationOf(req, windowStartMs, day, month) };
-    if (reply[0] === -1) return { ok: false, reason: "unseeded" };
+    if (reply === -1) return { ok: false, reason: "unseeded" };
+    if (!Array.isArray(reply)) throw new Error("duplicate reservation id");
     const [mask = 0, prevRequests = 0, currRequests = 0, prevTokens = 0, currTokens = 0, dayUsed = 0, monthUsed = 0] =
       reply;
     const snapshot: LimitsSnapshot = {
@@ -109,7 +118,8 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
       await finish(res, 0, 0);
     },
     async spend(keyId, day, month, nowMs = Date.now()) {
-      // What was settled before this call counts as spent.
+      // What was admitted or settled before this call counts.
+      await admits.flush(keyId);
       await settlements.flush(keyId);
       const keys = keysOf(keyId);
       const [dailyMicroUsd = 0, monthlyMicroUsd = 0] = await redis.relaynaCountersSpend(
@@ -136,7 +146,7 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
       if (failure) throw failure[0];
     },
     ping: () => pingRedis(redis, PING_TIMEOUT_MS),
-    /** Sends the queued settlements; the client stays the caller's. */
-    close: () => settlements.flush(),
+    /** Sends what is queued; the client stays the caller's. */
+    close: () => Promise.all([admits.flush(), settlements.flush()]).then(() => {}),
   };
 }
