@@ -31,7 +31,13 @@ export function createKeyBatches(
 
   function sendBatch(keyId: string, batch: Batch): Promise<void> {
     batches.delete(keyId);
-    return send(keyId, batch.args).then(
+    let sent: Promise<ItemReply[]>;
+    try {
+      sent = send(keyId, batch.args);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.then(
       (replies) => {
         for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(replies[i] ?? 0);
       },

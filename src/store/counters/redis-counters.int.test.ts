@@ -240,6 +240,46 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     }
   });
 
+  test("admits sent together decide exactly as the memory twin deciding them one by one", async () => {
+    const stores: CountersStore[] = [
+      createMemoryCounters(),
+      createRedisCounters(client, { prefix: `${filePrefix}together:`, admitMaxBatch: 16 }),
+    ];
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    const requests: AdmitRequest[] = [];
+    // Across a minute boundary, with repeated ids and budgets that run out midway.
+    for (let i = 0; i < 60; i++) {
+      if (i % 17 === 16) {
+        requests.push({ ...requests[i - 1]! }); // the same admit twice
+        continue;
+      }
+      requests.push(
+        request({
+          keyId: "k",
+          reservationId: `r-${i}`,
+          rpmLimit: 40,
+          tpmLimit: 5_000,
+          estimatedTokens: rand(300),
+          dailyBudgetMicroUsd: 30_000,
+          monthlyBudgetMicroUsd: null,
+          estimatedCostMicroUsd: rand(1_500),
+          nowMs: T0 + 59_970 + i,
+        }),
+      );
+    }
+    const outcomes = await Promise.all(
+      stores.map(async (store) => {
+        const settled = await Promise.allSettled(requests.map((r) => store.admit(r)));
+        return settled.map((o) => (o.status === "fulfilled" ? o.value : `rejected: ${String(o.reason)}`));
+      }),
+    );
+    expect(outcomes[1]).toEqual(outcomes[0]!);
+    expect(outcomes[0]!.filter((o) => typeof o === "string").length).toBeGreaterThan(0);
+    expect(outcomes[0]!.filter((o) => typeof o !== "string" && !o.ok).length).toBeGreaterThan(0);
+    for (const store of stores) await store.close();
+  });
+
   test("a prefix with braces is refused", () => {
     expect(() => createRedisCounters(client, { prefix: "x{y}:" })).toThrow();
   });
