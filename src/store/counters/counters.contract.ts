@@ -197,6 +197,51 @@ export function describeCountersContract(
       expect(await store.admit(ask({ ...budgeted, nowMs: later }))).toEqual({ ok: false, reason: "unseeded" });
     });
 
+    test("settlements sent together land once each: repeats in one batch and across batches are no-ops", async () => {
+      const reservations = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => admitted({ estimatedCostMicroUsd: 1_000, nowMs: T0 + i })),
+      );
+      // Not awaited one by one: these go out together; the repeats ride in the same batch.
+      const first = reservations.map((r, i) => store.settle(r, { tokens: 0, costMicroUsd: i }, T0 + 100));
+      const repeats = reservations.map((r) => store.release(r, T0 + 100));
+      await Promise.all([...first, ...repeats]);
+      const total = (29 * 30) / 2;
+      expect(await spend(T0 + 100)).toEqual({ dailyMicroUsd: total, monthlyMicroUsd: total });
+      await Promise.all(reservations.map((r) => store.settle(r, { tokens: 0, costMicroUsd: 5_000 }, T0 + 200)));
+      expect(await spend(T0 + 200)).toEqual({ dailyMicroUsd: total, monthlyMicroUsd: total });
+    });
+
+    test("spend() sees a settlement issued just before it, even when not awaited", async () => {
+      const res = await admitted({ estimatedCostMicroUsd: 5_000 });
+      const settled = store.settle(res, { tokens: 0, costMicroUsd: 1_234 }, T0 + 1);
+      expect(await spend(T0 + 1)).toEqual({ dailyMicroUsd: 1_234, monthlyMicroUsd: 1_234 });
+      await settled;
+    });
+
+    test("TPM settled from another window: the difference goes to that window only while it is counted", async () => {
+      const early = await admitted({ tpmLimit: 1_000, estimatedTokens: 900, nowMs: T0 + 59_000 });
+      // Next window: the previous one still weighs (60 s − 1 s) / 60 s of its 900 tokens.
+      expect(await store.admit(ask({ tpmLimit: 1_000, estimatedTokens: 200, nowMs: T0 + 61_000 }))).toMatchObject({ reason: "tpm" });
+      await store.settle(early, { tokens: 100, costMicroUsd: 0 }, T0 + 61_000);
+      await admitted({ tpmLimit: 1_000, estimatedTokens: 800, nowMs: T0 + 61_000 });
+      // Two windows later the old one is gone; a late settle changes nothing.
+      const late = await admitted({ tpmLimit: 1_000, estimatedTokens: 100, nowMs: T0 + 119_000 });
+      await store.settle(late, { tokens: 1_000, costMicroUsd: 0 }, T0 + 185_000);
+      expect((await store.admit(ask({ tpmLimit: 1_000, estimatedTokens: 1_000, nowMs: T0 + 185_000 }))).ok).toBe(true);
+    });
+
+    test("spent of a day is kept 2 days and of a month 62 days, then dropped on a later admit", async () => {
+      const res = await admitted({ estimatedCostMicroUsd: 700 });
+      await store.settle(res, { tokens: 0, costMicroUsd: 700 }, T0 + 1);
+      const dayMs = 86_400_000;
+      await admitted({ nowMs: T0 + 2 * dayMs - 1 });
+      expect(await spend(T0 + 2 * dayMs)).toEqual({ dailyMicroUsd: 700, monthlyMicroUsd: 700 });
+      await admitted({ nowMs: T0 + 3 * dayMs });
+      expect(await spend(T0 + 3 * dayMs)).toEqual({ dailyMicroUsd: 0, monthlyMicroUsd: 700 });
+      await admitted({ nowMs: T0 + 80 * dayMs });
+      expect(await spend(T0 + 80 * dayMs)).toEqual({ dailyMicroUsd: 0, monthlyMicroUsd: 0 });
+    });
+
     test("rejects fractional money, duplicate ids and a tampered reservation", async () => {
       await expect(store.admit(ask({ estimatedCostMicroUsd: 0.5 }))).rejects.toThrow(RangeError);
       const res = await admitted({ reservationId: "dup" });

@@ -92,7 +92,6 @@ export function createMemoryCounters(): MemoryCountersStore {
 
   async function admit(req: AdmitRequest): Promise<AdmitVerdict> {
     assertAdmitRequest(req);
-    if (keys.get(req.keyId)?.reservations.has(req.reservationId)) throw new Error("duplicate reservation id");
     sweep(req.nowMs);
     if (req.requireSeeded && !((keys.get(req.keyId)?.seededUntilMs ?? 0) > req.nowMs)) return { ok: false, reason: "unseeded" };
     const state = stateOf(req.keyId);
@@ -114,6 +113,7 @@ export function createMemoryCounters(): MemoryCountersStore {
     };
     const failed = failedLimits(snapshot, req);
     if (failed.length > 0) return { ok: false, ...explainDenial(snapshot, req, failed, req.nowMs) };
+    if (state.reservations.has(req.reservationId)) throw new Error("duplicate reservation id");
 
     state.buckets.set(windowStartMs, { requests: curr.requests + 1, tokens: curr.tokens + req.estimatedTokens });
     state.reservations.set(req.reservationId, {

@@ -63,27 +63,85 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     return { store: createRedisCounters(client, { prefix }), cleanup: () => deleteKeys(`${prefix}*`) };
   });
 
-  test("admit and settle are one round trip each; the script is sent once, then by sha", async () => {
+  test("admit is one round trip; admits and settlements arriving together go out as one command", async () => {
     const redis = createRedisClient(url);
     await pingRedis(redis, 2_000);
     const store = createRedisCounters(redis, { prefix: `${filePrefix}trips:` });
     const { sent, stop } = recordCommands(redis);
     try {
-      const first = await store.admit(request({}));
-      expect(sent.map((c) => c.name)).toEqual(["eval"]);
-      for (let i = 1; i <= 5; i++) {
+      const reservations: Reservation[] = [];
+      for (let i = 0; i < 20; i++) {
         const verdict = await store.admit(request({ nowMs: T0 + i }));
         expect(sent.length).toBe(1 + i);
         if (!verdict.ok) throw new Error("expected admission");
+        reservations.push(verdict.reservation);
       }
+      expect(sent[0]!.name).toBe("eval");
       expect(sent.slice(1).every((c) => c.name === "evalsha")).toBe(true);
-      if (!first.ok) throw new Error("expected admission");
-      await store.settle(first.reservation, { tokens: 50, costMicroUsd: 500 }, T0 + 10);
-      expect(sent.length).toBe(7);
+      // Settled by 20 requests finishing at about the same time: one script call for all.
+      await Promise.all(reservations.map((r) => store.settle(r, { tokens: 50, costMicroUsd: 500 }, T0 + 30)));
+      expect(sent.length).toBe(21);
+      expect(sent[20]!.name).toBe("eval");
+      expect(await store.spend("k", "2030-01-15", "2030-01", T0 + 30)).toEqual({
+        dailyMicroUsd: 20 * 500,
+        monthlyMicroUsd: 20 * 500,
+      });
+      // Admits arriving together share one script call, each decided in turn.
+      const together = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.admit(request({ rpmLimit: 30, nowMs: T0 + 40 + i }))),
+      );
+      expect(sent.length).toBe(23);
+      expect(together.filter((v) => v.ok).length).toBe(10);
+      expect(together.slice(10).every((v) => !v.ok && v.reason === "rpm")).toBe(true);
     } finally {
       stop();
       redis.disconnect();
     }
+  });
+
+  test("a key's batch is sent at once when it reaches settleMaxBatch", async () => {
+    const store = createRedisCounters(client, { prefix: `${filePrefix}maxbatch:`, settleDelayMs: 60_000, settleMaxBatch: 3 });
+    const admitted = await Promise.all([1, 2, 3].map((i) => store.admit(request({ nowMs: T0 + i }))));
+    const settled = admitted.map((v) => {
+      if (!v.ok) throw new Error("expected admission");
+      return store.settle(v.reservation, { tokens: 1, costMicroUsd: 100 }, T0 + 10);
+    });
+    // Resolves long before the 60 s delay: the third settlement filled the batch.
+    await Promise.all(settled);
+    await store.close();
+  });
+
+  test("close() sends the queued settlements", async () => {
+    const prefix = `${filePrefix}close:`;
+    const store = createRedisCounters(client, { prefix, settleDelayMs: 60_000 });
+    const verdict = await store.admit(request({}));
+    if (!verdict.ok) throw new Error("expected admission");
+    const settled = store.settle(verdict.reservation, { tokens: 1, costMicroUsd: 250 }, T0 + 1);
+    await store.close();
+    await settled;
+    const other = createRedisCounters(client, { prefix });
+    expect(await other.spend("k", "2030-01-15", "2030-01", T0 + 2)).toEqual({ dailyMicroUsd: 250, monthlyMicroUsd: 250 });
+  });
+
+  test("a process that dies with settlements queued: its reservations count until they expire (1 h)", async () => {
+    const prefix = `${filePrefix}dead:`;
+    const dying = createRedisClient(url);
+    await pingRedis(dying, 2_000);
+    const doomed = createRedisCounters(dying, { prefix, settleDelayMs: 60_000 });
+    const budget = { rpmLimit: null, tpmLimit: null, monthlyBudgetMicroUsd: null, dailyBudgetMicroUsd: 3_000 };
+    for (let i = 0; i < 3; i++) {
+      const verdict = await doomed.admit(request({ ...budget, nowMs: T0 + i }));
+      if (!verdict.ok) throw new Error("expected admission");
+      doomed.settle(verdict.reservation, { tokens: 1, costMicroUsd: 1_000 }, T0 + 10).catch(() => {});
+    }
+    dying.disconnect(); // the queued batch never leaves
+
+    const survivor = createRedisCounters(client, { prefix });
+    expect(await survivor.admit(request({ ...budget, nowMs: T0 + 20 }))).toMatchObject({ ok: false, reason: "daily_budget" });
+    const expired = T0 + 2 + 3_600_000 + 1;
+    expect(await survivor.spend("k", "2030-01-15", "2030-01", expired)).toEqual({ dailyMicroUsd: 0, monthlyMicroUsd: 0 });
+    expect((await survivor.admit(request({ ...budget, nowMs: expired }))).ok).toBe(true);
+    expect(await survivor.spend("k", "2030-01-15", "2030-01", expired)).toEqual({ dailyMicroUsd: 1_000, monthlyMicroUsd: 1_000 });
   });
 
   test("every key sits under the prefix with a {keyId} hash tag and a TTL", async () => {
@@ -95,22 +153,28 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     await store.admit(request({ keyId: "key-a", nowMs: T0 + 6 }));
     await store.seedKey({ keyId: "key-a", day: "2030-01-15", month: "2030-01", dailyMicroUsd: 700, monthlyMicroUsd: 700 }, T0 + 7);
     const [, keys] = await client.scan("0", "MATCH", `${prefix}*`, "COUNT", 1_000);
-    expect(keys.sort()).toEqual(
-      [
-        `${prefix}{key-a}:seeded`,
-        `${prefix}{key-a}:res`,
-        `${prefix}{key-a}:res:exp`,
-        `${prefix}{key-a}:rl:${T0}`,
-        `${prefix}{key-a}:spent:d:2030-01-15`,
-        `${prefix}{key-a}:spent:m:2030-01`,
-      ].sort(),
-    );
+    expect(keys.sort()).toEqual([`${prefix}{key-a}:s`, `${prefix}{key-a}:x`]);
     for (const key of keys) {
       const ttl = await client.pttl(key);
-      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeGreaterThan(61 * 86_400_000);
+      expect(ttl).toBeLessThanOrEqual(62 * 86_400_000);
     }
-    expect(Number(await client.pttl(`${prefix}{key-a}:rl:${T0}`))).toBeLessThanOrEqual(2 * 60_000 + 5_000);
-    expect(await client.get(`${prefix}{key-a}:spent:d:2030-01-15`)).toBe("700");
+    const state = await client.hgetall(`${prefix}{key-a}:s`);
+    expect(state).toEqual({
+      w: String(T0),
+      n: "2",
+      t: "110",
+      pn: "0",
+      pt: "0",
+      "sd:2030-01-15": "700",
+      "sm:2030-01": "700",
+      "rd:2030-01-15": "1000",
+      "rm:2030-01": "1000",
+      seeded: String(T0 + 7 + 6 * 3_600_000),
+      e: String(T0 + 6 + 3_600_000),
+      d: "2030-01-15",
+      xr: String(T0 + 6),
+    });
   });
 
   test("200 admits over 4 connections against a budget of 10 estimates: at most 11 pass", async () => {
@@ -174,6 +238,46 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
       const spends = await Promise.all(stores.map((s) => s.spend(keyId, "2030-01-15", "2030-01", now)));
       expect(spends[1]).toEqual(spends[0]!);
     }
+  });
+
+  test("admits sent together decide exactly as the memory twin deciding them one by one", async () => {
+    const stores: CountersStore[] = [
+      createMemoryCounters(),
+      createRedisCounters(client, { prefix: `${filePrefix}together:`, admitMaxBatch: 16 }),
+    ];
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    const requests: AdmitRequest[] = [];
+    // Across a minute boundary, with repeated ids and budgets that run out midway.
+    for (let i = 0; i < 60; i++) {
+      if (i % 17 === 16) {
+        requests.push({ ...requests[i - 1]! }); // the same admit twice
+        continue;
+      }
+      requests.push(
+        request({
+          keyId: "k",
+          reservationId: `r-${i}`,
+          rpmLimit: 40,
+          tpmLimit: 5_000,
+          estimatedTokens: rand(300),
+          dailyBudgetMicroUsd: 30_000,
+          monthlyBudgetMicroUsd: null,
+          estimatedCostMicroUsd: rand(1_500),
+          nowMs: T0 + 59_970 + i,
+        }),
+      );
+    }
+    const outcomes = await Promise.all(
+      stores.map(async (store) => {
+        const settled = await Promise.allSettled(requests.map((r) => store.admit(r)));
+        return settled.map((o) => (o.status === "fulfilled" ? o.value : `rejected: ${String(o.reason)}`));
+      }),
+    );
+    expect(outcomes[1]).toEqual(outcomes[0]!);
+    expect(outcomes[0]!.filter((o) => typeof o === "string").length).toBeGreaterThan(0);
+    expect(outcomes[0]!.filter((o) => typeof o !== "string" && !o.ok).length).toBeGreaterThan(0);
+    for (const store of stores) await store.close();
   });
 
   test("a prefix with braces is refused", () => {

@@ -1,34 +1,28 @@
 import type { Redis } from "ioredis";
-import {
-  RESERVATION_TTL_MS,
-  WINDOW_MS,
-  explainDenial,
-  utcDay,
-  utcMonth,
-  windowStartOf,
-  type DenyReason,
-  type LimitsSnapshot,
-} from "../../core/limits.ts";
+import { explainDenial, windowStartOf, type DenyReason, type LimitsSnapshot } from "../../core/limits.ts";
 import { pingRedis } from "../redis.ts";
-import {
-  DAY_KEY_TTL_MS,
-  MONTH_KEY_TTL_MS,
-  RESERVATION_KEYS_TTL_MS,
-  assertPrefix,
-  bucketTtlMs,
-  keyspaceOf,
-  SEEDED_TTL_MS,
-} from "./keys.ts";
+import { MONTH_KEY_TTL_MS, SEEDED_TTL_MS, assertPrefix, keyspaceOf, reservationMember } from "./keys.ts";
 import { ADMIT_LUA, FINISH_LUA, SPEND_LUA } from "./lua.ts";
+import { createKeyBatches, type BatchArg, type ItemReply } from "./key-batches.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation, SpendRow } from "./types.ts";
 import { reservationOf } from "./reservation.ts";
+import { utcCalendar } from "./utc-calendar.ts";
 import { ReservationMismatchError, assertAdmitRequest, assertSettlement, assertSpendRow } from "./validate.ts";
 
 type Arg = string | number;
 interface ScriptCommands {
-  relaynaCountersAdmit(...args: Arg[]): Promise<number[]>;
-  relaynaCountersFinish(...args: Arg[]): Promise<number>;
+  relaynaCountersAdmit(...args: BatchArg[]): Promise<ItemReply[]>;
+  relaynaCountersFinish(...args: BatchArg[]): Promise<ItemReply[]>;
   relaynaCountersSpend(...args: Arg[]): Promise<number[]>;
+}
+
+export interface RedisCountersOptions {
+  prefix: string;
+  /** Settlements wait at most this long to be sent together (default 2 ms). */
+  settleDelayMs?: number;
+  /** A key's queued settlements (admits) are sent at once when there are this many (default 64). */
+  settleMaxBatch?: number;
+  admitMaxBatch?: number;
 }
 
 const PING_TIMEOUT_MS = 1_000;
@@ -43,55 +37,56 @@ const FAILED_BITS: [number, DenyReason][] = [
 function withScripts(client: Redis): Redis & ScriptCommands {
   const scripted = client as Redis & Partial<ScriptCommands>;
   if (!scripted.relaynaCountersAdmit) {
-    client.defineCommand("relaynaCountersAdmit", { lua: ADMIT_LUA, numberOfKeys: 7 });
-    client.defineCommand("relaynaCountersFinish", { lua: FINISH_LUA, numberOfKeys: 5 });
-    client.defineCommand("relaynaCountersSpend", { lua: SPEND_LUA, numberOfKeys: 4 });
+    client.defineCommand("relaynaCountersAdmit", { lua: ADMIT_LUA, numberOfKeys: 2 });
+    client.defineCommand("relaynaCountersFinish", { lua: FINISH_LUA, numberOfKeys: 2 });
+    client.defineCommand("relaynaCountersSpend", { lua: SPEND_LUA, numberOfKeys: 2 });
   }
   return client as Redis & ScriptCommands;
 }
 
 const limitArg = (limit: number | null): Arg => limit ?? -1;
 
-export function createRedisCounters(client: Redis, opts: { prefix: string }): CountersStore {
+export function createRedisCounters(client: Redis, opts: RedisCountersOptions): CountersStore {
   assertPrefix(opts.prefix);
   const redis = withScripts(client);
   const keysOf = (keyId: string) => keyspaceOf(opts.prefix, keyId);
+  const calendar = utcCalendar();
+  // Admits that arrive together (same turn of the event loop) share one script call: no wait
+  // is added, and each is still decided and reserved atomically, in arrival order.
+  const admits = createKeyBatches(
+    (keyId, args) => {
+      const keys = keysOf(keyId);
+      return redis.relaynaCountersAdmit(keys.state, keys.reservations, ...args);
+    },
+    { delayMs: 0, maxBatch: opts.admitMaxBatch ?? 64 },
+  );
+  const settlements = createKeyBatches(
+    (keyId, args) => {
+      const keys = keysOf(keyId);
+      return redis.relaynaCountersFinish(keys.state, keys.reservations, ...args);
+    },
+    { delayMs: opts.settleDelayMs ?? 2, maxBatch: opts.settleMaxBatch ?? 64 },
+  );
 
   async function admit(req: AdmitRequest): Promise<AdmitVerdict> {
     assertAdmitRequest(req);
-    const keys = keysOf(req.keyId);
     const windowStartMs = windowStartOf(req.nowMs);
-    const day = utcDay(req.nowMs);
-    const month = utcMonth(req.nowMs);
-    const reply = await redis.relaynaCountersAdmit(
-      keys.bucket(windowStartMs),
-      keys.bucket(windowStartMs - WINDOW_MS),
-      keys.spentDay(day),
-      keys.spentMonth(month),
-      keys.reservationExpiry,
-      keys.reservations,
-      keys.seeded,
+    const { day, month } = calendar(req.nowMs);
+    const reply = await admits.add(
+      req.keyId,
       req.nowMs,
-      req.nowMs - windowStartMs,
       limitArg(req.rpmLimit),
       limitArg(req.tpmLimit),
-      req.estimatedTokens,
       limitArg(req.dailyBudgetMicroUsd),
       limitArg(req.monthlyBudgetMicroUsd),
-      req.estimatedCostMicroUsd,
-      req.reservationId,
-      day,
-      month,
-      windowStartMs,
-      req.nowMs + RESERVATION_TTL_MS,
-      bucketTtlMs(windowStartMs, req.nowMs),
-      RESERVATION_KEYS_TTL_MS,
       req.requireSeeded ? "1" : "0",
+      reservationMember(req.reservationId, req.estimatedCostMicroUsd, req.estimatedTokens, windowStartMs, day, month),
     );
-    if (reply[0] === -1) return { ok: false, reason: "unseeded" };
+    if (reply === 0) return { ok: true, reservation: reservationOf(req, windowStartMs, day, month) };
+    if (reply === -1) return { ok: false, reason: "unseeded" };
+    if (!Array.isArray(reply)) throw new Error("duplicate reservation id");
     const [mask = 0, prevRequests = 0, currRequests = 0, prevTokens = 0, currTokens = 0, dayUsed = 0, monthUsed = 0] =
       reply;
-    if (mask === 0) return { ok: true, reservation: reservationOf(req, windowStartMs, day, month) };
     const snapshot: LimitsSnapshot = {
       elapsedMs: req.nowMs - windowStartMs,
       prevRequests,
@@ -105,29 +100,10 @@ export function createRedisCounters(client: Redis, opts: { prefix: string }): Co
     return { ok: false, ...explainDenial(snapshot, req, failed, req.nowMs) };
   }
 
-  async function finish(mode: "settle" | "release", res: Reservation, tokens: number, costMicroUsd: number) {
-    const keys = keysOf(res.keyId);
-    try {
-      await redis.relaynaCountersFinish(
-        keys.bucket(res.windowStartMs),
-        keys.spentDay(res.day),
-        keys.spentMonth(res.month),
-        keys.reservationExpiry,
-        keys.reservations,
-        res.reservationId,
-        mode,
-        tokens,
-        costMicroUsd,
-        DAY_KEY_TTL_MS,
-        MONTH_KEY_TTL_MS,
-        `${res.windowStartMs}|${res.day}|${res.month}`,
-      );
-    } catch (err) {
-      if (err instanceof Error && err.message.includes("reservation mismatch")) {
-        throw new ReservationMismatchError(res.reservationId);
-      }
-      throw err;
-    }
+  async function finish(res: Reservation, tokens: number, costMicroUsd: number): Promise<void> {
+    const member = reservationMember(res.reservationId, res.costMicroUsd, res.tokens, res.windowStartMs, res.day, res.month);
+    const code = await settlements.add(res.keyId, member, tokens, costMicroUsd);
+    if (code === -1) throw new ReservationMismatchError(res.reservationId);
   }
 
   return {
@@ -135,18 +111,19 @@ export function createRedisCounters(client: Redis, opts: { prefix: string }): Co
     admit,
     async settle(res, actual) {
       assertSettlement(res, actual);
-      await finish("settle", res, actual.tokens, actual.costMicroUsd);
+      await finish(res, actual.tokens, actual.costMicroUsd);
     },
     async release(res) {
       assertSettlement(res, { tokens: 0, costMicroUsd: 0 });
-      await finish("release", res, 0, 0);
+      await finish(res, 0, 0);
     },
     async spend(keyId, day, month, nowMs = Date.now()) {
+      // What was admitted or settled before this call counts.
+      await admits.flush(keyId);
+      await settlements.flush(keyId);
       const keys = keysOf(keyId);
       const [dailyMicroUsd = 0, monthlyMicroUsd = 0] = await redis.relaynaCountersSpend(
-        keys.spentDay(day),
-        keys.spentMonth(month),
-        keys.reservationExpiry,
+        keys.state,
         keys.reservations,
         nowMs,
         day,
@@ -156,18 +133,20 @@ export function createRedisCounters(client: Redis, opts: { prefix: string }): Co
     },
     async seedKey(row: SpendRow, nowMs: number) {
       assertSpendRow(row);
+      // Settlements queued before the seed land before it: the ledger sum already holds them.
+      await settlements.flush(row.keyId);
       const keys = keysOf(row.keyId);
       // One transaction: the flag never stands without the totals it vouches for.
       const results = await redis
         .multi()
-        .set(keys.spentDay(row.day), row.dailyMicroUsd, "PX", DAY_KEY_TTL_MS)
-        .set(keys.spentMonth(row.month), row.monthlyMicroUsd, "PX", MONTH_KEY_TTL_MS)
-        .set(keys.seeded, nowMs + SEEDED_TTL_MS, "PX", SEEDED_TTL_MS)
+        .hset(keys.state, `sd:${row.day}`, row.dailyMicroUsd, `sm:${row.month}`, row.monthlyMicroUsd, "seeded", nowMs + SEEDED_TTL_MS)
+        .pexpire(keys.state, MONTH_KEY_TTL_MS)
         .exec();
       const failure = (results ?? []).find(([err]) => err !== null);
       if (failure) throw failure[0];
     },
     ping: () => pingRedis(redis, PING_TIMEOUT_MS),
-    async close() {},
+    /** Sends what is queued; the client stays the caller's. */
+    close: () => Promise.all([admits.flush(), settlements.flush()]).then(() => {}),
   };
 }

@@ -13,7 +13,10 @@ import type { DenyReason } from "../../core/limits.ts";
 
 export interface AdmitRequest {
   keyId: string;
-  /** Unique per request; settle / release are idempotent on it. */
+  /**
+   * Unique per request (a random UUID); settle / release are idempotent on it. An admit that
+   * repeats a held reservation exactly is refused; other reuse of an id is not detected.
+   */
   reservationId: string;
   rpmLimit: number | null;
   tpmLimit: number | null;
@@ -63,12 +66,17 @@ export interface CountersStore {
    * Replace the estimate with the actual: the token difference goes back to (or is added to)
    * the reservation's bucket while it still exists, the cost moves from reserved to spent.
    * A no-op when the reservation was already settled, released or purged after expiry
-   * (> 1 h: the ledger rebuild then restores the spend).
+   * (> 1 h: the ledger rebuild then restores the spend). Redis applies settlements in
+   * batches (every few ms); the promise resolves once this one has been applied, and until
+   * then the estimate stays reserved.
    */
   settle(res: Reservation, actual: { tokens: number; costMicroUsd: number }, nowMs: number): Promise<void>;
   /** The request failed: give back its tokens and cost; it still counts for RPM. Idempotent. */
   release(res: Reservation, nowMs: number): Promise<void>;
-  /** Spent + reservations still live at nowMs (default: the wall clock). */
+  /**
+   * Spent + reservations still live at nowMs (default: the wall clock), counting every admit,
+   * settle and release of the key issued before the call.
+   */
   spend(
     keyId: string,
     day: string,
@@ -82,6 +90,9 @@ export interface CountersStore {
    */
   seedKey(row: SpendRow, nowMs: number): Promise<void>;
   ping(): Promise<void>;
-  /** Releases what the store itself owns; a Redis client passed in stays the caller's to quit. */
+  /**
+   * Sends what is still queued, then releases what the store itself owns; a Redis client
+   * passed in stays the caller's to quit.
+   */
   close(): Promise<void>;
 }

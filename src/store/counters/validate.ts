@@ -16,6 +16,8 @@ function assertId(name: string, value: string): void {
 export function assertAdmitRequest(req: AdmitRequest): void {
   assertId("keyId", req.keyId);
   assertId("reservationId", req.reservationId);
+  // It heads a "|"-separated record in Redis.
+  if (req.reservationId.includes("|")) throw new RangeError("reservationId must not contain |");
   assertLimit("rpmLimit", req.rpmLimit);
   assertLimit("tpmLimit", req.tpmLimit);
   assertLimit("dailyBudgetMicroUsd", req.dailyBudgetMicroUsd);

@@ -1,0 +1,84 @@
+/**
+ * Script calls batched per API key: items queued for one key go out as one script call, either
+ * on the next turn of the event loop (admits: no added wait, just what arrived together) or
+ * after a short delay (settlements), and at once when a key has `maxBatch` items. Redis then
+ * runs one script for many requests, reading and writing the key's state once, and the
+ * gateway sends one command: per-command costs (ioredis, RESP, EVALSHA setup, the hash read
+ * and write) are paid per batch instead of per request. Each item's promise settles with its
+ * own element of the script's reply.
+ */
+export type BatchArg = string | number;
+export type ItemReply = number | string | number[];
+
+export interface KeyBatches {
+  /** Queues one item (its script arguments); resolves with the script's reply for it. */
+  add(keyId: string, ...args: BatchArg[]): Promise<ItemReply>;
+  /** Sends what is queued (for one key, or all) now; resolves when it has been applied. */
+  flush(keyId?: string): Promise<void>;
+}
+
+interface Batch {
+  args: BatchArg[];
+  waiters: PromiseWithResolvers<ItemReply>[];
+}
+
+export function createKeyBatches(
+  send: (keyId: string, args: BatchArg[]) => Promise<ItemReply[]>,
+  opts: { delayMs: number; maxBatch: number },
+): KeyBatches {
+  const batches = new Map<string, Batch>();
+  let scheduled = false;
+
+  function sendBatch(keyId: string, batch: Batch): Promise<void> {
+    batches.delete(keyId);
+    let sent: Promise<ItemReply[]>;
+    try {
+      sent = send(keyId, batch.args);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.then(
+      (replies) => {
+        for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(replies[i] ?? 0);
+      },
+      (err: unknown) => {
+        for (const waiter of batch.waiters) waiter.reject(err);
+      },
+    );
+  }
+
+  function flushAll(): Promise<void> {
+    scheduled = false;
+    const sent: Promise<void>[] = [];
+    for (const [keyId, batch] of batches) sent.push(sendBatch(keyId, batch));
+    return Promise.all(sent).then(() => {});
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    if (opts.delayMs > 0) setTimeout(flushAll, opts.delayMs);
+    else setImmediate(flushAll);
+  }
+
+  return {
+    add(keyId, ...args) {
+      let batch = batches.get(keyId);
+      if (!batch) {
+        batch = { args: [], waiters: [] };
+        batches.set(keyId, batch);
+      }
+      for (const arg of args) batch.args.push(arg);
+      const waiter = Promise.withResolvers<ItemReply>();
+      batch.waiters.push(waiter);
+      if (batch.waiters.length >= opts.maxBatch) void sendBatch(keyId, batch);
+      else schedule();
+      return waiter.promise;
+    },
+    flush(keyId) {
+      if (keyId === undefined) return flushAll();
+      const batch = batches.get(keyId);
+      return batch ? sendBatch(keyId, batch) : Promise.resolve();
+    },
+  };
+}
