@@ -105,6 +105,50 @@ function windowStage(applied: Applied, state: RunState, kind: "chat" | "response
   return { stage: kind === "chat" ? createDeltaWindowStage(windows) : createResponsesWindowStage(windows), guard };
 }
 
+/**
+ * A built-in during-call run is one execution event, like a pre- or post-call one: recorded when
+ * the stream ends or is cut (before the exchange writes its events), with the values found in
+ * the answer by category and the time spent in the stage; `modify` when it redacted anything.
+ */
+function recordedRun(stage: FrameStage, { guardrail }: Applied, state: RunState): FrameStage {
+  const vault = (state.vault ??= new PiiVault());
+  const before = vault.counts();
+  let spentMs = 0;
+  let recorded = false;
+  const record = () => {
+    if (recorded) return;
+    recorded = true;
+    const counts = vault.countsSince(before) as unknown as Record<string, number>;
+    state.runs.push({
+      name: guardrail.name,
+      mode: "during_call",
+      action: Object.values(counts).some((n) => n > 0) ? "modify" : "allow",
+      failurePolicy: guardrail.failurePolicy,
+      failed: false,
+      latencyMs: Math.round(spentMs),
+      reason: null,
+      counts,
+    });
+  };
+  return {
+    frame(frame, emit) {
+      const started = performance.now();
+      const done = stage.frame(frame, emit);
+      spentMs += performance.now() - started;
+      return done;
+    },
+    end(emit) {
+      const done = stage.end(emit);
+      record();
+      return done;
+    },
+    cancel() {
+      stage.cancel?.();
+      record();
+    },
+  };
+}
+
 function redactStage(state: RunState, kind: "chat" | "responses", restore: boolean): FrameStage {
   const vault = (state.vault ??= new PiiVault());
   const options = { restore };
@@ -142,7 +186,7 @@ export function streamStages(plan: GuardrailPlan, state: RunState, kind: "chat" 
     }
     const restore = restoreOutput(applied.config);
     if (restore && i < lastHttp) restoreLast = true;
-    stages.push(redactStage(state, kind, restore && i > lastHttp));
+    stages.push(recordedRun(redactStage(state, kind, restore && i > lastHttp), applied, state));
   });
   if (restoreLast) stages.push(redactStage(state, kind, true));
   return { stages, recorded: guards.length > 0 ? Promise.all(guards.map((g) => g.recorded)) : null };

@@ -199,9 +199,10 @@ describe.skipIf(!services.postgres || !services.redis)("HTTP guardrails during a
     expect(seen).toBe("Reach Jane at [EMAIL_1] or [PHONE_1]; her SSN is [SSN_1].");
     for (const value of PII) expect(JSON.stringify(fake.requests)).not.toContain(value);
     for (const value of PII) expect(fx.stub.requests[0]!.bodyText).not.toContain(value);
-    const rows = await events(requestId, 2);
+    const rows = await events(requestId, 3);
     expect(rows.map((r) => [r.guardrail_name, r.mode])).toEqual([
       ["pii-redact", "pre_call"],
+      ["pii-redact", "during_call"],
       ["win-after-pii", "during_call"],
     ]);
   });
