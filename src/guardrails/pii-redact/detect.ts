@@ -156,7 +156,10 @@ export function scanText(text: string, from = 0, final = true): Scan {
   const spans: ScanSpan[] = [];
   let at = from;
   positions: while (at < text.length) {
-    if (!mayStartSpan(text.charCodeAt(at))) {
+    const c = text.charCodeAt(at);
+    // Past the first character of a run of local characters only a placeholder can start: an
+    // email starts its run, and a phone or SSN may not follow a letter, digit or `._%+-`.
+    if (!mayStartSpan(c) || (c !== LBRACKET && isLocalChar(text.charCodeAt(at - 1)))) {
       at++;
       continue;
     }
