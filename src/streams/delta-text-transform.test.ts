@@ -12,6 +12,9 @@ const holdAll = (): TextChannel => {
       held = "";
       return out;
     },
+    get held() {
+      return held.length;
+    },
   };
 };
 
@@ -50,5 +53,23 @@ describe("delta text transform", () => {
     const out = await run([chunk("a", null, 0), chunk("b", null, 1), usage, chunk(null, "stop", 0), chunk(null, "stop", 1)]);
     expect(out).toContain('{"choices":[],"usage":{"total_tokens":3}}');
     expect(contents(out).filter(Boolean)).toEqual(["A", "B"]);
+  });
+
+  test("a changed content value is spliced into the frame as the upstream wrote it", async () => {
+    const raw = (data: string) => new SseFrame(new TextEncoder().encode(`data: ${data}\n\n`));
+    // Spacing and a number beyond double precision: a parse and re-stringify would change both.
+    const head = '{"id": "c", "created": 12345678901234567890, "choices": [{"index": 0, "delta": {"content" : ';
+    const out = await run([raw(`${head}"a\\"b"}, "finish_reason": null}]}`), raw(`${head}"\\u00e9"}, "finish_reason": null}]}`)]);
+    expect(out[0]).toBe(`${head}""}, "finish_reason": null}]}`);
+    // A value written with an escape JSON.stringify would not use: the chunk is re-serialised.
+    expect(out[1]).toBe('{"id":"c","created":12345678901234567000,"choices":[{"index":0,"delta":{"content":""},"finish_reason":null}]}');
+    expect(contents(out).join("")).toBe('A"BÉ');
+  });
+
+  test("a content key spelt with an escape is still the one rewritten, whatever other `content` keys say", async () => {
+    const frame = SseFrame.fromData('{"meta":{"content":"ab"},"choices":[{"index":0,"delta":{"conten\\u0074":"ab"},"finish_reason":null}]}');
+    const out = await run([frame]);
+    expect(JSON.parse(out[0]!)).toEqual({ meta: { content: "ab" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: null }] });
+    expect(contents(out).join("")).toBe("AB");
   });
 });

@@ -5,6 +5,8 @@ import { SseFrame } from "./sse-frame.ts";
 export interface TextChannel {
   push(delta: string): string;
   flush(): string;
+  /** How much text it holds back right now (0: a flush would emit nothing). */
+  readonly held: number;
 }
 
 type ToolCall = { index?: number; function?: { arguments?: unknown } & Record<string, unknown> } & Record<string, unknown>;
@@ -12,6 +14,32 @@ type Delta = { content?: unknown; tool_calls?: ToolCall[] } & Record<string, unk
 type Chunk = { choices?: { index?: number; delta?: Delta; finish_reason?: unknown }[] } & Record<string, unknown>;
 
 const DONE = "[DONE]";
+const CONTENT_KEY = '"content"';
+const TOOL_CALLS_KEY = '"tool_calls"';
+const BACKSLASH = "\\";
+const COLON = 0x3a;
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/**
+ * `data` (valid JSON) with its `"content"` value `old` replaced by `next`, without re-serialising
+ * the chunk; null unless that is certain: `"content"` occurs once, followed by a colon (so it is
+ * a key, and the only one: another key can only spell `content` with an escape), its value is
+ * written exactly as JSON.stringify(old), and no backslash appears outside that value.
+ */
+function replaceContent(data: string, old: string, next: string): string | null {
+  const key = data.indexOf(CONTENT_KEY);
+  if (key < 0 || data.includes(CONTENT_KEY, key + 1)) return null;
+  let at = key + CONTENT_KEY.length;
+  while (isSpace(data.charCodeAt(at))) at++;
+  if (data.charCodeAt(at++) !== COLON) return null;
+  while (isSpace(data.charCodeAt(at))) at++;
+  const quoted = JSON.stringify(old);
+  if (!data.startsWith(quoted, at)) return null;
+  const end = at + quoted.length;
+  const backslash = data.indexOf(BACKSLASH);
+  if (backslash >= 0 && (backslash < at || data.lastIndexOf(BACKSLASH) >= end)) return null;
+  return `${data.slice(0, at)}${JSON.stringify(next)}${data.slice(end)}`;
+}
 
 function parseChunk(frame: SseFrame): Chunk | null {
   const data = frame.data;
@@ -46,6 +74,10 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
     let c = channels.get(key);
     if (!c) channels.set(key, (c = openChannel()));
     return c;
+  };
+  const holding = () => {
+    for (const c of channels.values()) if (c.held > 0) return true;
+    return false;
   };
   const pushArguments = (choice: number, call: ToolCall) => {
     const args = call.function?.arguments;
@@ -103,32 +135,43 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         emit(frame);
         return;
       }
+      const data = frame.data;
+      // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
+      if (!data.includes(CONTENT_KEY) && !data.includes(TOOL_CALLS_KEY) && !holding()) return emit(frame);
       const chunk = parseChunk(frame);
       if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
+      // The one content value that changed, while nothing else did: spliced into the data.
+      let edit: { old: string; next: string } | null = null;
+      let other = false;
       for (const choice of chunk.choices) {
         const index = typeof choice.index === "number" ? choice.index : 0;
         const content = choice.delta?.content;
         let text = typeof content === "string" ? channel(index).push(content) : null;
         const calls = choice.delta?.tool_calls;
-        if (Array.isArray(calls)) for (const call of calls) if (call && pushArguments(index, call)) changed = true;
+        if (Array.isArray(calls)) for (const call of calls) if (call && pushArguments(index, call)) changed = other = true;
         if (choice.finish_reason) {
           const rests = drainArguments(index);
           if (rests.length > 0) {
             choice.delta = mergeArguments(choice.delta ?? {}, rests);
-            changed = true;
+            changed = other = true;
           }
           const rest = channels.get(index)?.flush() ?? "";
           channels.delete(index);
           if (rest !== "" || text !== null) text = (text ?? "") + rest;
         }
         if (text !== null && text !== content) {
+          if (typeof content === "string" && edit === null) edit = { old: content, next: text };
+          else other = true;
           choice.delta = { ...choice.delta, content: text };
           changed = true;
         }
       }
-      if (changed) frame.replaceData(JSON.stringify(chunk));
+      if (changed) {
+        const spliced = edit && !other ? replaceContent(data, edit.old, edit.next) : null;
+        frame.replaceData(spliced ?? JSON.stringify(chunk));
+      }
       emit(frame);
     },
     end: drainAll,
