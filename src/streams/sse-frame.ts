@@ -1,7 +1,8 @@
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const LINE_BREAK = /\r\n|\r|\n/;
-const hasLineBreak = (text: string) => text.includes("\n") || text.includes("\r");
+const LINE_BREAK_CHAR = /[\r\n]/;
+const hasLineBreak = (text: string) => LINE_BREAK_CHAR.test(text);
 
 /**
  * One SSE event as the exact bytes it arrived in, terminating blank line included. `event` and
