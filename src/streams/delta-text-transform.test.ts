@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createDeltaTextTransform, type TextChannel } from "./delta-text-transform.ts";
+import { createStreamRedactor, PiiVault } from "../guardrails/pii-redact/index.ts";
+import { createDeltaTextStage, createDeltaTextTransform, type TextChannel } from "./delta-text-transform.ts";
 import { SseFrame } from "./sse-frame.ts";
 
 /** A channel that holds everything back until flush, uppercased: the worst case for hold-back. */
@@ -71,5 +72,18 @@ describe("delta text transform", () => {
     const out = await run([frame]);
     expect(JSON.parse(out[0]!)).toEqual({ meta: { content: "ab" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: null }] });
     expect(contents(out).join("")).toBe("AB");
+  });
+
+  test("a frame whose text keys are spelt with escapes is parsed and treated, even with nothing held", async () => {
+    const escaped = SseFrame.fromData('{"choices":[{"index":0,"delta":{"conten\\u0074":"ab"},"finish_reason":null}]}');
+    const out = await run([escaped, chunk(null, "stop")]);
+    expect(JSON.parse(out[0]!)).toEqual({ choices: [{ index: 0, delta: { content: "" }, finish_reason: null }] });
+    expect(contents(out).join("")).toBe("AB");
+    // With pii-redact: the address in the escaped key's value never reaches the client.
+    const stage = createDeltaTextStage(() => createStreamRedactor(new PiiVault(), { restore: true }));
+    const sent: string[] = [];
+    stage.frame(SseFrame.fromData('{"choices":[{"index":0,"delta":{"conten\\u0074":"mail a@b.io now"},"finish_reason":null}]}'), (f) => sent.push(f.data));
+    expect(sent.join("")).not.toContain("a@b.io");
+    expect(sent.join("")).toContain("[EMAIL_1]");
   });
 });

@@ -136,8 +136,9 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         return;
       }
       const data = frame.data;
-      // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
-      if (!data.includes(CONTENT_KEY) && !data.includes(TOOL_CALLS_KEY) && !holding()) return emit(frame);
+      // No text in it and none held (so a finish chunk releases nothing): nothing to parse. Without
+      // a backslash, a key can only spell `content` or `tool_calls` literally.
+      if (!data.includes(CONTENT_KEY) && !data.includes(TOOL_CALLS_KEY) && !data.includes(BACKSLASH) && !holding()) return emit(frame);
       const chunk = parseChunk(frame);
       if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
