@@ -86,4 +86,11 @@ describe("delta text transform", () => {
     expect(sent.join("")).not.toContain("a@b.io");
     expect(sent.join("")).toContain("[EMAIL_1]");
   });
+
+  test("held text released in a finish chunk is put into its empty delta as the upstream wrote it", async () => {
+    const raw = (data: string) => new SseFrame(new TextEncoder().encode(`data: ${data}\n\n`));
+    const finish = '{"id": "c", "created": 12345678901234567890, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}';
+    const out = await run([chunk("ab"), raw(finish)]);
+    expect(out[1]).toBe('{"id": "c", "created": 12345678901234567890, "choices": [{"index": 0, "delta": {"content":"AB"}, "finish_reason": "stop"}]}');
+  });
 });

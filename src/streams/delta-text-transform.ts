@@ -1,4 +1,5 @@
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
+import { holdsNoText, insertContent, replaceContent } from "./chat-chunk-splice.ts";
 import { SseFrame } from "./sse-frame.ts";
 
 /** A text channel a during-call guardrail runs over: text in, safe text out, the rest at the end. */
@@ -14,33 +15,9 @@ type Delta = { content?: unknown; tool_calls?: ToolCall[] } & Record<string, unk
 type Chunk = { choices?: { index?: number; delta?: Delta; finish_reason?: unknown }[] } & Record<string, unknown>;
 
 const DONE = "[DONE]";
-const CONTENT_KEY = '"content"';
-const TOOL_CALLS_KEY = '"tool_calls"';
-const BACKSLASH = "\\";
-const COLON = 0x3a;
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
-/**
- * `data` (valid JSON) with its `"content"` value `old` replaced by `next`, without re-serialising
- * the chunk; null unless that is certain: `"content"` occurs once, followed by a colon (so it is
- * a key, and the only one: another key can only spell `content` with an escape), its value is
- * written exactly as JSON.stringify(old), and no backslash appears outside that value.
- */
-function replaceContent(data: string, old: string, next: string): string | null {
-  const key = data.indexOf(CONTENT_KEY);
-  if (key < 0 || data.includes(CONTENT_KEY, key + 1)) return null;
-  let at = key + CONTENT_KEY.length;
-  while (isSpace(data.charCodeAt(at))) at++;
-  if (data.charCodeAt(at++) !== COLON) return null;
-  while (isSpace(data.charCodeAt(at))) at++;
-  const quoted = JSON.stringify(old);
-  if (!data.startsWith(quoted, at)) return null;
-  const end = at + quoted.length;
-  const backslash = data.indexOf(BACKSLASH);
-  if (backslash >= 0 && (backslash < at || data.lastIndexOf(BACKSLASH) >= end)) return null;
-  return `${data.slice(0, at)}${JSON.stringify(next)}${data.slice(end)}`;
-}
-
+const isEmptyObject = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 function parseChunk(frame: SseFrame): Chunk | null {
   const data = frame.data;
   if (!data.startsWith("{")) return null;
@@ -136,19 +113,20 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         return;
       }
       const data = frame.data;
-      // No text in it and none held (so a finish chunk releases nothing): nothing to parse. Without
-      // a backslash, a key can only spell `content` or `tool_calls` literally.
-      if (!data.includes(CONTENT_KEY) && !data.includes(TOOL_CALLS_KEY) && !data.includes(BACKSLASH) && !holding()) return emit(frame);
+      // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
+      if (holdsNoText(data) && !holding()) return emit(frame);
       const chunk = parseChunk(frame);
       if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
-      // The one content value that changed, while nothing else did: spliced into the data.
-      let edit: { old: string; next: string } | null = null;
+      // The one content value that changed (or was added to an empty delta), while nothing else
+      // did: spliced into the data as the upstream wrote it.
+      let edit: { old: string | null; next: string } | null = null;
       let other = false;
       for (const choice of chunk.choices) {
         const index = typeof choice.index === "number" ? choice.index : 0;
         const content = choice.delta?.content;
+        const emptyDelta = isEmptyObject(choice.delta);
         let text = typeof content === "string" ? channel(index).push(content) : null;
         const calls = choice.delta?.tool_calls;
         if (Array.isArray(calls)) for (const call of calls) if (call && pushArguments(index, call)) changed = other = true;
@@ -163,14 +141,14 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
           if (rest !== "" || text !== null) text = (text ?? "") + rest;
         }
         if (text !== null && text !== content) {
-          if (typeof content === "string" && edit === null) edit = { old: content, next: text };
+          if (edit === null && (typeof content === "string" || emptyDelta)) edit = { old: typeof content === "string" ? content : null, next: text };
           else other = true;
           choice.delta = { ...choice.delta, content: text };
           changed = true;
         }
       }
       if (changed) {
-        const spliced = edit && !other ? replaceContent(data, edit.old, edit.next) : null;
+        const spliced = !edit || other ? null : edit.old === null ? insertContent(data, edit.next) : replaceContent(data, edit.old, edit.next);
         frame.replaceData(spliced ?? JSON.stringify(chunk));
       }
       emit(frame);
