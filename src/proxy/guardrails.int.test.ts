@@ -151,6 +151,25 @@ describe.skipIf(!services.postgres || !services.redis)("guardrails on proxied tr
     expect(refused).toMatchObject({ status: 403, code: "guardrail_forbidden" });
   });
 
+  test("a request pii-redact finds nothing in reaches the upstream byte for byte", async () => {
+    const res = await fx.gw.adminFetch("/admin/keys", {
+      method: "POST",
+      body: JSON.stringify({ owner_type: "individual", policy: { allowed_routes: ["/v1/chat/completions"] }, guardrail_policy: { mandatory_guardrails: ["pii-redact"] } }),
+    });
+    const { raw_key } = (await res.json()) as { raw_key: string };
+    // Spacing and an escape JSON.stringify would not reproduce: a re-serialized body would differ.
+    const body = '{ "model" : "m",\n  "messages": [ { "role": "user", "content": "caf\\u00e9 at 10:30, order #4155550100" } ] }';
+    fx.stub.reset();
+    const answer = await fetch(`${fx.gw.proxyUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${raw_key}`, "content-type": "application/json" },
+      body,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("x-relayna-applied-guardrails")).toBe("pii-redact");
+    expect(fx.stub.requests[0]!.bodyText).toBe(body);
+  });
+
   test("each run is an execution event (counts, never content) and a metric", async () => {
     await restoring.chat.completions.create({ model: "m", messages: [{ role: "user", content: PROMPT }] });
     const stream = await restoring.chat.completions.create({ model: "m", messages: [{ role: "user", content: PROMPT }], stream: true });

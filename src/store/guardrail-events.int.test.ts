@@ -130,6 +130,32 @@ describe.skipIf(!services.postgres)("guardrail event writer (PostgreSQL)", () =>
     ]);
   });
 
+  test("a steady trickle is written in few INSERTs: rows arriving during a write wait for flushIntervalMs or a full batch", async () => {
+    // Each INSERT takes 20 ms, as on a busy server: rows keep arriving while one is in flight.
+    let inserts = 0;
+    const slow: Pick<Database, "insertColumns"> = {
+      insertColumns: async (...args) => {
+        inserts++;
+        await Bun.sleep(20);
+        return database.insertColumns(...args);
+      },
+    };
+    const intervalMs = 150;
+    const w = writer({ database: slow, flushIntervalMs: intervalMs });
+    const started = performance.now();
+    for (let i = 0; i < 300; i++) {
+      w.record([row(`trickle-${String(i).padStart(3, "0")}`)]);
+      await Bun.sleep(2);
+    }
+    const elapsed = performance.now() - started;
+    const writes = inserts;
+    await w.flush();
+    // About one INSERT per interval (not one per round trip, which would be dozens).
+    expect(writes).toBeLessThanOrEqual(Math.ceil(elapsed / intervalMs) + 1);
+    expect((await stored("trickle-")).map((r) => r.requestId)).toEqual(Array.from({ length: 300 }, (_, i) => `trickle-${String(i).padStart(3, "0")}`));
+    expect(w.stats()).toMatchObject({ queued: 0, written: 300, failures: 0 });
+  });
+
   test("reason cut to 500 characters (never inside a surrogate pair); latency clamped to an integer", async () => {
     const w = writer();
     w.record([

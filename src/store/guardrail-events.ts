@@ -178,7 +178,7 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
 
   function schedule(delayMs: number): void {
     if (closed || timer) return;
-    timer = setTimeout(() => ((timer = null), void pump()), delayMs);
+    timer = setTimeout(() => ((timer = null), void pump(true)), delayMs);
     timer.unref();
   }
 
@@ -214,11 +214,20 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
     settle(batch.length);
   }
 
-  async function pump(): Promise<void> {
+  /**
+   * Whether the queue's head should be written now: a full batch, a flush() waiting, or a row
+   * older than flushIntervalMs. Rows that trickle in while a batch is in flight wait for the
+   * next of these rather than going out a few at a time, one INSERT per round trip.
+   */
+  const due = () =>
+    queue.length >= batchSize || waiters.length > 0 || Date.now() - queue[0]!.createdAt!.getTime() >= flushIntervalMs;
+
+  /** `timed`: the timer fired, so the head is due (a timer may fire a little early). */
+  async function pump(timed = false): Promise<void> {
     if (pumping || closed) return;
     pumping = true;
     try {
-      while (queue.length > 0 && !closed) {
+      for (let first = true; queue.length > 0 && !closed && ((first && timed) || due()); first = false) {
         try {
           await write(queue.slice(0, batchSize));
           if (outageSince !== null) logger.info({ outage_ms: Date.now() - outageSince, queued: queue.length }, "guardrail events: writes recovered");
@@ -235,6 +244,7 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
     } finally {
       pumping = false;
     }
+    if (queue.length > 0 && !closed) schedule(Math.max(0, queue[0]!.createdAt!.getTime() + flushIntervalMs - Date.now()));
   }
 
   function record(rows: readonly GuardrailEventRow[]): void {

@@ -1,10 +1,13 @@
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
+import { holdsNoText, insertContent, replaceContent } from "./chat-chunk-splice.ts";
 import { SseFrame } from "./sse-frame.ts";
 
 /** A text channel a during-call guardrail runs over: text in, safe text out, the rest at the end. */
 export interface TextChannel {
   push(delta: string): string;
   flush(): string;
+  /** How much text it holds back right now (0: a flush would emit nothing). */
+  readonly held: number;
 }
 
 type ToolCall = { index?: number; function?: { arguments?: unknown } & Record<string, unknown> } & Record<string, unknown>;
@@ -13,6 +16,8 @@ type Chunk = { choices?: { index?: number; delta?: Delta; finish_reason?: unknow
 
 const DONE = "[DONE]";
 
+const isEmptyObject = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 function parseChunk(frame: SseFrame): Chunk | null {
   const data = frame.data;
   if (!data.startsWith("{")) return null;
@@ -46,6 +51,10 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
     let c = channels.get(key);
     if (!c) channels.set(key, (c = openChannel()));
     return c;
+  };
+  const holding = () => {
+    for (const c of channels.values()) if (c.held > 0) return true;
+    return false;
   };
   const pushArguments = (choice: number, call: ToolCall) => {
     const args = call.function?.arguments;
@@ -103,32 +112,45 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         emit(frame);
         return;
       }
+      const data = frame.data;
+      // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
+      if (holdsNoText(data) && !holding()) return emit(frame);
       const chunk = parseChunk(frame);
       if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
+      // The one content value that changed (or was added to an empty delta), while nothing else
+      // did: spliced into the data as the upstream wrote it.
+      let edit: { old: string | null; next: string } | null = null;
+      let other = false;
       for (const choice of chunk.choices) {
         const index = typeof choice.index === "number" ? choice.index : 0;
         const content = choice.delta?.content;
+        const emptyDelta = isEmptyObject(choice.delta);
         let text = typeof content === "string" ? channel(index).push(content) : null;
         const calls = choice.delta?.tool_calls;
-        if (Array.isArray(calls)) for (const call of calls) if (call && pushArguments(index, call)) changed = true;
+        if (Array.isArray(calls)) for (const call of calls) if (call && pushArguments(index, call)) changed = other = true;
         if (choice.finish_reason) {
           const rests = drainArguments(index);
           if (rests.length > 0) {
             choice.delta = mergeArguments(choice.delta ?? {}, rests);
-            changed = true;
+            changed = other = true;
           }
           const rest = channels.get(index)?.flush() ?? "";
           channels.delete(index);
           if (rest !== "" || text !== null) text = (text ?? "") + rest;
         }
         if (text !== null && text !== content) {
+          if (edit === null && (typeof content === "string" || emptyDelta)) edit = { old: typeof content === "string" ? content : null, next: text };
+          else other = true;
           choice.delta = { ...choice.delta, content: text };
           changed = true;
         }
       }
-      if (changed) frame.replaceData(JSON.stringify(chunk));
+      if (changed) {
+        const spliced = !edit || other ? null : edit.old === null ? insertContent(data, edit.next) : replaceContent(data, edit.old, edit.next);
+        frame.replaceData(spliced ?? JSON.stringify(chunk));
+      }
       emit(frame);
     },
     end: drainAll,

@@ -1,6 +1,8 @@
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const LINE_BREAK = /\r\n|\r|\n/;
+const LINE_BREAK_CHAR = /[\r\n]/;
+const hasLineBreak = (text: string) => LINE_BREAK_CHAR.test(text);
 
 /**
  * One SSE event as the exact bytes it arrived in, terminating blank line included. `event` and
@@ -61,8 +63,10 @@ export class SseFrame {
     if (this.#raw) return this.#raw;
     if (!this.#encoded) {
       const head = this.#event === undefined ? "" : `event: ${this.#event}\n`;
-      const lines = this.#data.split(LINE_BREAK).map((line) => `data: ${line}\n`);
-      this.#encoded = encoder.encode(`${head}${lines.join("")}\n`);
+      const data = this.#data;
+      // One line is the usual case (JSON.stringify never writes a line break): no split.
+      const lines = hasLineBreak(data) ? data.split(LINE_BREAK).map((line) => `data: ${line}\n`).join("") : `data: ${data}\n`;
+      this.#encoded = encoder.encode(`${head}${lines}\n`);
     }
     return this.#encoded;
   }
@@ -70,8 +74,17 @@ export class SseFrame {
   #parse(): void {
     if (this.#parsed || !this.#raw) return;
     this.#parsed = true;
+    const text = decoder.decode(this.#raw);
+    // The usual frame, one `data: …` line and the blank one: no split.
+    if (text.startsWith("data: ") && text.endsWith("\n\n")) {
+      const data = text.slice(6, -2);
+      if (!hasLineBreak(data)) {
+        this.#data = data;
+        return;
+      }
+    }
     const data: string[] = [];
-    for (const line of decoder.decode(this.#raw).split(LINE_BREAK)) {
+    for (const line of text.split(LINE_BREAK)) {
       if (line === "" || line.startsWith(":")) continue;
       const colon = line.indexOf(":");
       const field = colon < 0 ? line : line.slice(0, colon);

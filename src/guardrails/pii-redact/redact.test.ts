@@ -104,6 +104,19 @@ describe("JSON", () => {
     expect(out).toEqual(["first [EMAIL_2]", "later a copied [EMAIL_1]"]);
   });
 
+  test("copy on write: untouched containers keep their identity, so a clean request is forwarded as sent", () => {
+    const clean = { model: "m", messages: [{ role: "user", content: "hello [NAME_1] 2024" }], n: 1, stop: null };
+    expect(redactJson(clean, new PiiVault())).toBe(clean);
+    expect(restoreJson(clean, new PiiVault(), { restore: true })).toBe(clean);
+    const system = { role: "system", content: "x" };
+    const body = { model: "m", tools: [{ name: "t" }], messages: [system, { role: "user", content: "a@b.io" }] };
+    const out = redactJson(body, new PiiVault());
+    expect(out).toEqual({ ...body, messages: [system, { role: "user", content: "[EMAIL_1]" }] });
+    expect(out).not.toBe(body);
+    expect(out.tools).toBe(body.tools);
+    expect(out.messages[0]).toBe(system);
+    expect(body.messages[1]?.content).toBe("a@b.io");
+  });
   test("a __proto__ key stays an own key", () => {
     const body = JSON.parse('{"__proto__": {"x": "a@b.io"}}') as unknown;
     const out = redactJson(body, new PiiVault()) as Record<string, unknown>;

@@ -40,8 +40,10 @@ export function renderSpans(
   return out + text.slice(at, to);
 }
 
-const renderAll = (text: string, vault: PiiVault, mode: RenderMode): string =>
-  renderSpans(text, 0, text.length, scanText(text).spans, vault, mode);
+function renderAll(text: string, vault: PiiVault, mode: RenderMode): string {
+  const { spans } = scanText(text);
+  return spans.length === 0 ? text : renderSpans(text, 0, text.length, spans, vault, mode);
+}
 
 /** Pre-call: every email, phone and SSN becomes its placeholder. Placeholder-shaped text stays. */
 export function redactText(text: string, vault: PiiVault): string {
@@ -64,14 +66,32 @@ function forEachString(value: unknown, visit: (text: string) => void): void {
   else if (value !== null && typeof value === "object") for (const item of Object.values(value)) forEachString(item, visit);
 }
 
-/** A copy with every string leaf mapped; object keys untouched (`fromEntries` keeps `__proto__` an own key). */
+/**
+ * `value` with every string leaf mapped; object keys untouched. Copy on write: a container none
+ * of whose leaves changed is returned as is, so an untouched request keeps its identity (and is
+ * forwarded byte for byte). A changed object is rebuilt with `fromEntries`, which keeps
+ * `__proto__` an own key.
+ */
 function mapStrings(value: unknown, map: (text: string) => string): unknown {
   if (typeof value === "string") return map(value);
-  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map)]));
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const next = mapStrings(item, map);
+      if (out) out.push(next);
+      else if (next !== item) (out = value.slice(0, i)).push(next);
+    }
+    return out ?? value;
   }
-  return value;
+  const entries = Object.entries(value);
+  let changed = false;
+  for (const entry of entries) {
+    const next = mapStrings(entry[1], map);
+    if (next !== entry[1]) [entry[1], changed] = [next, true];
+  }
+  return changed ? Object.fromEntries(entries) : value;
 }
 
 /**
