@@ -1,6 +1,6 @@
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
 import { holdsNoText, insertContent, replaceContent } from "./chat-chunk-splice.ts";
-import { SseFrame } from "./sse-frame.ts";
+import { parseDataObject, SseFrame } from "./sse-frame.ts";
 
 /** A text channel a during-call guardrail runs over: text in, safe text out, the rest at the end. */
 export interface TextChannel {
@@ -18,15 +18,6 @@ const DONE = "[DONE]";
 
 const isEmptyObject = (value: unknown): boolean =>
   typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
-function parseChunk(frame: SseFrame): Chunk | null {
-  const data = frame.data;
-  if (!data.startsWith("{")) return null;
-  try {
-    return JSON.parse(data) as Chunk;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Chat completion chunks: each choice's `delta.content`, and each of its tool calls'
@@ -115,7 +106,7 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
       const data = frame.data;
       // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
       if (holdsNoText(data) && !holding()) return emit(frame);
-      const chunk = parseChunk(frame);
+      const chunk = parseDataObject<Chunk>(frame.data);
       if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;

@@ -1,20 +1,11 @@
 import type { FrameStage } from "./frame-stage.ts";
-import { SseFrame } from "./sse-frame.ts";
+import { parseDataObject, SseFrame } from "./sse-frame.ts";
 import { createWindowBuffer, then, type TextWindows } from "./text-windows.ts";
 
 type Choice = { index?: number; delta?: Record<string, unknown>; finish_reason?: unknown; logprobs?: unknown };
 type Chunk = { choices?: Choice[]; usage?: unknown } & Record<string, unknown>;
 
 const DONE = "[DONE]";
-
-function parseChunk(data: string): Chunk | null {
-  if (!data.startsWith("{")) return null;
-  try {
-    return JSON.parse(data) as Chunk;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Chat completion chunks under a window guardrail: each choice's `delta.content` is a channel
@@ -46,7 +37,7 @@ export function createDeltaWindowStage(windows: TextWindows): FrameStage {
     frame(frame, emit) {
       const data = frame.data;
       if (data.trim() === DONE) return then(buffer.finish(emit), () => emit(frame));
-      const chunk = parseChunk(data);
+      const chunk = parseDataObject<Chunk>(data);
       if (!chunk || !Array.isArray(chunk.choices)) return then(buffer.checkHeld(emit), () => emit(frame));
       let textOnly = chunk.choices.length > 0 && (chunk.usage === undefined || chunk.usage === null);
       const texts: [number, string][] = [];

@@ -1,20 +1,10 @@
 import type { TextChannel } from "./delta-text-transform.ts";
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
-import { SseFrame } from "./sse-frame.ts";
+import { parseDataObject, SseFrame } from "./sse-frame.ts";
 
 type Json = Record<string, any>;
 
 const DELTA = "response.output_text.delta";
-
-function parse(frame: SseFrame): Json | null {
-  const data = frame.data;
-  if (!data.startsWith("{")) return null;
-  try {
-    return JSON.parse(data) as Json;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Responses API streams: every `response.output_text.delta` goes through a channel per output
@@ -45,7 +35,7 @@ export function createResponsesTextStage(openChannel: () => TextChannel, finalTe
   };
   return {
     frame(frame, emit) {
-      const event = parse(frame);
+      const event = parseDataObject<Json>(frame.data);
       if (!event) return emit(frame);
       const key = `${event.output_index ?? 0}:${event.content_index ?? 0}`;
       switch (event.type) {

@@ -1,21 +1,11 @@
 import type { FrameStage } from "./frame-stage.ts";
-import { SseFrame } from "./sse-frame.ts";
+import { parseDataObject, SseFrame } from "./sse-frame.ts";
 import { createWindowBuffer, then } from "./text-windows.ts";
 import type { TextWindows } from "./text-windows.ts";
 
 type Json = Record<string, any>;
 
 const DELTA = "response.output_text.delta";
-
-function parse(frame: SseFrame): Json | null {
-  const data = frame.data;
-  if (!data.startsWith("{")) return null;
-  try {
-    return JSON.parse(data) as Json;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Responses API streams under a window guardrail: each output text part
@@ -42,7 +32,7 @@ export function createResponsesWindowStage(windows: TextWindows): FrameStage {
   };
   return {
     frame(frame, emit) {
-      const event = parse(frame);
+      const event = parseDataObject<Json>(frame.data);
       if (!event) return then(buffer.checkHeld(emit), () => emit(frame));
       const key = `${event.output_index ?? 0}:${event.content_index ?? 0}`;
       switch (event.type) {

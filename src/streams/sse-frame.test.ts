@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SseFrame } from "./sse-frame.ts";
+import { parseDataObject, SseFrame } from "./sse-frame.ts";
 import { bytesOf, textOf } from "./stream-test-helpers.ts";
 
 const frame = (text: string) => new SseFrame(bytesOf(text));
@@ -60,5 +60,13 @@ describe("SseFrame bytes", () => {
     expect(built.event).toBe("ping");
     expect(textOf(built.toBytes())).toBe("event: ping\ndata: x\ndata: y\n\n");
     expect(textOf(SseFrame.fromData("[DONE]").toBytes())).toBe("data: [DONE]\n\n");
+  });
+});
+
+describe("parseDataObject", () => {
+  test("a JSON object, leading whitespace allowed; anything else is null", () => {
+    expect(parseDataObject<{ a: number }>('{"a":1}')).toEqual({ a: 1 });
+    expect(parseDataObject<{ a: number }>(' \n{"a":2}')).toEqual({ a: 2 });
+    for (const data of ["[DONE]", "[1,2]", '"text"', "42", "", "{not json", "null"]) expect(parseDataObject(data)).toBeNull();
   });
 });

@@ -96,3 +96,16 @@ export class SseFrame {
     this.#data = data.join("\n");
   }
 }
+
+/**
+ * A frame's data as a JSON object (every stage that reads chunks or events parses this way), or
+ * null when it is not one: `[DONE]`, a comment, invalid JSON, an array or a scalar.
+ */
+export function parseDataObject<T extends object>(data: string): T | null {
+  if (data.trimStart().charCodeAt(0) !== 0x7b) return null; // "{": the parse can only give an object
+  try {
+    return JSON.parse(data) as T;
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,5 @@
 import { ascii, hasKeyWithValue, indexOfBytes } from "./bytes.ts";
-import type { SseFrame } from "./sse-frame.ts";
+import { parseDataObject, type SseFrame } from "./sse-frame.ts";
 import { readChatOutput, readChatUsage, readResponsesUsage, type Json, type StreamUsage } from "./usage-fields.ts";
 
 export type { StreamUsage } from "./usage-fields.ts";
@@ -50,15 +50,6 @@ const USAGE_KEY = ascii('"usage"');
 const ERROR_KEY = ascii('"error"');
 const DONE = ascii("[DONE]");
 
-function parseJson(frame: SseFrame): Json | null {
-  try {
-    const value: unknown = JSON.parse(frame.data);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Chat completions: JSON is parsed only until the first token, and for frames whose bytes hold a
  * `"usage": {` (not the `"usage":null` OpenAI puts on every chunk) or an `"error": {`. Only the
@@ -75,7 +66,7 @@ function inspectChat(state: TapState, options: UsageTapOptions): Inspect {
       return;
     }
     if (!hasUsage && state.firstTokenMs !== null && !hasKeyWithValue(bytes, ERROR_KEY, OPEN_BRACE)) return;
-    const chunk = parseJson(frame);
+    const chunk = parseDataObject<Json>(frame.data);
     if (chunk) {
       if (state.model === null && typeof chunk.model === "string") state.model = chunk.model;
       if (state.firstTokenMs === null && readChatOutput(chunk)) state.firstTokenMs = options.now() - options.startedAt;
@@ -115,7 +106,7 @@ function inspectResponses(state: TapState, options: UsageTapOptions): Inspect {
       const bytes = frame.toBytes();
       if (!ENDING_NEEDLES.some((needle) => indexOfBytes(bytes, needle) >= 0)) return;
     }
-    const event = parseJson(frame);
+    const event = parseDataObject<Json>(frame.data);
     if (!event) return;
     const type = typeof event.type === "string" ? event.type : (frame.event ?? "");
     const response = typeof event.response === "object" && event.response !== null ? (event.response as Json) : null;
