@@ -52,11 +52,12 @@ export function textArrayLiteral(values: readonly (string | null)[]): string {
  * one becomes now), arrays as `{"…"}` literals, plain objects as JSON, null as NULL.
  */
 export function columnText(value: unknown): string | null {
+  if (typeof value === "string") return value; // the common case first
   if (value === null || value === undefined) return null;
+  if (typeof value !== "object") return String(value);
   if (value instanceof Date) return (Number.isNaN(value.getTime()) ? new Date() : value).toISOString();
   if (Array.isArray(value)) return `{${value.map((item) => `"${String(item).replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return JSON.stringify(value);
 }
 
 export interface Database {
