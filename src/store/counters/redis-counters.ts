@@ -75,11 +75,7 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
     const reply = await admits.add(
       req.keyId,
       req.nowMs,
-      limitArg(req.rpmLimit),
-      limitArg(req.tpmLimit),
-      limitArg(req.dailyBudgetMicroUsd),
-      limitArg(req.monthlyBudgetMicroUsd),
-      req.requireSeeded ? "1" : "0",
+      `${limitArg(req.rpmLimit)}|${limitArg(req.tpmLimit)}|${limitArg(req.dailyBudgetMicroUsd)}|${limitArg(req.monthlyBudgetMicroUsd)}|${req.requireSeeded ? 1 : 0}`,
       reservationMember(req.reservationId, req.estimatedCostMicroUsd, req.estimatedTokens, windowStartMs, day, month),
     );
     if (reply === 0) return { ok: true, reservation: reservationOf(req, windowStartMs, day, month) };
