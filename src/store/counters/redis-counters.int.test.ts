@@ -99,6 +99,30 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     }
   });
 
+  test("a batch alone in its turn is written directly; several keys' batches in one turn share a pipeline", async () => {
+    const redis = createRedisClient(url);
+    await pingRedis(redis, 2_000);
+    const store = createRedisCounters(redis, { prefix: `${filePrefix}alone:` });
+    const piped: boolean[] = [];
+    const original = redis.sendCommand;
+    redis.sendCommand = function (this: Redis, command: Command, ...rest: unknown[]) {
+      if (command.name.startsWith("eval")) piped.push((rest[0] as { isPipeline?: boolean } | undefined)?.isPipeline === true);
+      return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
+    } as typeof redis.sendCommand;
+    try {
+      const one = await Promise.all([store.admit(request({ keyId: "a" })), store.admit(request({ keyId: "a" }))]);
+      expect(piped).toEqual([false]);
+      const two = await Promise.all([store.admit(request({ keyId: "a" })), store.admit(request({ keyId: "b" }))]);
+      expect(piped).toEqual([false, true, true]);
+      await Promise.all([...one, ...two].map((v) => v.ok && store.release(v.reservation, T0)));
+      expect(piped).toEqual([false, true, true, true, true]);
+      expect([...one, ...two].every((v) => v.ok)).toBe(true);
+    } finally {
+      redis.sendCommand = original;
+      redis.disconnect();
+    }
+  });
+
   test("a key's batch is sent at once when it reaches settleMaxBatch", async () => {
     const store = createRedisCounters(client, { prefix: `${filePrefix}maxbatch:`, settleDelayMs: 60_000, settleMaxBatch: 3 });
     const admitted = await Promise.all([1, 2, 3].map((i) => store.admit(request({ nowMs: T0 + i }))));
