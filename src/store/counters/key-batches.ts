@@ -5,7 +5,8 @@
  * runs one script for many requests, reading and writing the key's state once, and the
  * gateway sends one command: per-command costs (ioredis, RESP, EVALSHA setup, the hash read
  * and write) are paid per batch instead of per request. Each item's promise settles with its
- * own element of the script's reply.
+ * own element of the script's reply. The sender learns whether a batch goes out alone in its
+ * turn (then there is no write to share, and auto-pipelining would only add its cost).
  */
 export type BatchArg = string | number;
 export type ItemReply = number | string | number[];
@@ -23,17 +24,18 @@ interface Batch {
 }
 
 export function createKeyBatches(
-  send: (keyId: string, args: BatchArg[]) => Promise<ItemReply[]>,
+  /** `alone`: no other batch goes out in this turn (nothing to share a socket write with). */
+  send: (keyId: string, args: BatchArg[], alone: boolean) => Promise<ItemReply[]>,
   opts: { delayMs: number; maxBatch: number },
 ): KeyBatches {
   const batches = new Map<string, Batch>();
   let scheduled = false;
 
-  function sendBatch(keyId: string, batch: Batch): Promise<void> {
+  function sendBatch(keyId: string, batch: Batch, alone: boolean): Promise<void> {
     batches.delete(keyId);
     let sent: Promise<ItemReply[]>;
     try {
-      sent = send(keyId, batch.args);
+      sent = send(keyId, batch.args, alone);
     } catch (err) {
       sent = Promise.reject(err);
     }
@@ -50,7 +52,8 @@ export function createKeyBatches(
   function flushAll(): Promise<void> {
     scheduled = false;
     const sent: Promise<void>[] = [];
-    for (const [keyId, batch] of batches) sent.push(sendBatch(keyId, batch));
+    const alone = batches.size === 1;
+    for (const [keyId, batch] of batches) sent.push(sendBatch(keyId, batch, alone));
     return Promise.all(sent).then(() => {});
   }
 
@@ -71,14 +74,14 @@ export function createKeyBatches(
       for (const arg of args) batch.args.push(arg);
       const waiter = Promise.withResolvers<ItemReply>();
       batch.waiters.push(waiter);
-      if (batch.waiters.length >= opts.maxBatch) void sendBatch(keyId, batch);
+      if (batch.waiters.length >= opts.maxBatch) void sendBatch(keyId, batch, false);
       else schedule();
       return waiter.promise;
     },
     flush(keyId) {
       if (keyId === undefined) return flushAll();
       const batch = batches.get(keyId);
-      return batch ? sendBatch(keyId, batch) : Promise.resolve();
+      return batch ? sendBatch(keyId, batch, false) : Promise.resolve();
     },
   };
 }

@@ -43,17 +43,19 @@ end
  * the key's state is read once (one HMGET, other fields on demand), decided on in Lua, and
  * written back once (one HSET, one ZADD for every reservation).
  * KEYS: 1 state hash, 2 reservations zset
- * ARGV: per request 7 values: nowMs, rpm, tpm, daily budget, monthly budget (limits: -1 =
- *       none), '1' when the key must be seeded, the reservation member (carries the
- *       estimates, the window start, the day and the month)
+ * ARGV: per request 3 values: nowMs; the limits "rpm|tpm|daily|monthly|seed" (limits: -1 =
+ *       none; seed '1' when the key must be seeded), one string so that a batch, whose
+ *       requests almost always share them, sends and parses them once (Lua interns strings:
+ *       comparing with the previous request's is a pointer comparison); the reservation
+ *       member (carries the estimates, the window start, the day and the month)
  * Returns per request: 0 admitted (reserved); {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly),
  * prevN, currN, prevT, currT, dayUsed, monthUsed} denied, nothing recorded; -1 the key must be
  * seeded from the ledger first (nothing recorded); 'dup' the reservation id is already held.
  */
 export const ADMIT_LUA = `${HELPERS}${CIVIL}
 local s, x = KEYS[1], KEYS[2]
-local n = #ARGV / 7
-local _, _, _, _, day1, month1 = parse(ARGV[7])
+local n = #ARGV / 3
+local _, _, _, _, day1, month1 = parse(ARGV[3])
 local F, dirty, dirtyList = {}, {}, {}
 local names = {'w', 'n', 't', 'pn', 'pt', 'seeded', 'e', 'd', 'xr', 'sd:' .. day1, 'rd:' .. day1, 'sm:' .. month1, 'rm:' .. month1}
 local loaded = redis.call('HMGET', s, unpack(names))
@@ -69,18 +71,30 @@ local function set(k, v)
   if not dirty[k] then dirty[k] = true; dirtyList[#dirtyList + 1] = k end
 end
 local members = {}
-for i = 1, n do members[i] = ARGV[7 * i] end
+for i = 1, n do members[i] = ARGV[3 * i] end
 local held = redis.call('ZMSCORE', x, unpack(members))
 local added, zargs, result = {}, {}, {}
 local lastNow
+local floor = math.floor
+local function sliding(p, c, elapsed) return floor(p * (WINDOW - elapsed) / WINDOW) + c end
+-- the previous request's limits and field names, reused while they repeat
+local lim, rpm, tpm, daily, monthly, seed
+local fDay, sdF, rdF, fMonth, smF, rmF
 
 for i = 1, n do
-  local o = 7 * (i - 1)
-  local now, member = tonumber(ARGV[o + 1]), ARGV[o + 7]
+  local o = 3 * (i - 1)
+  local now, member = tonumber(ARGV[o + 1]), ARGV[o + 3]
   lastNow = ARGV[o + 1]
+  if ARGV[o + 2] ~= lim then
+    lim = ARGV[o + 2]
+    local a, b, c, d, f = string.match(lim, '^(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|([01])$')
+    rpm, tpm, daily, monthly, seed = tonumber(a), tonumber(b), tonumber(c), tonumber(d), f == '1'
+  end
   local _, cost, est, ws, day, month = parse(member)
+  if day ~= fDay then fDay, sdF, rdF = day, 'sd:' .. day, 'rd:' .. day end
+  if month ~= fMonth then fMonth, smF, rmF = month, 'sm:' .. month, 'rm:' .. month end
   -- the seed flag holds the ms until which it stands (compared with the caller's clock)
-  if ARGV[o + 6] == '1' and num(get('seeded')) <= now then
+  if seed and num(get('seeded')) <= now then
     result[i] = -1
   else
     -- reservations whose process died: stop counting them (e: the earliest live expiry)
@@ -122,18 +136,14 @@ for i = 1, n do
     elseif w and w > ws then
       slot = 'none'
     end
-    local rdF, rmF = 'rd:' .. day, 'rm:' .. month
     local rd, rm = num(get(rdF)), num(get(rmF))
-    local dayUsed = num(get('sd:' .. day)) + rd
-    local monthUsed = num(get('sm:' .. month)) + rm
+    local dayUsed = num(get(sdF)) + rd
+    local monthUsed = num(get(smF)) + rm
 
     local elapsed = now - ws
-    local function sliding(p, c) return math.floor(p * (WINDOW - elapsed) / WINDOW) + c end
-    local rpm, tpm = tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3])
-    local daily, monthly = tonumber(ARGV[o + 4]), tonumber(ARGV[o + 5])
     local failed = 0
-    if rpm >= 0 and sliding(prevN, currN) + 1 > rpm then failed = failed + 1 end
-    if tpm >= 0 and sliding(prevT, currT) + est > tpm then failed = failed + 2 end
+    if rpm >= 0 and sliding(prevN, currN, elapsed) + 1 > rpm then failed = failed + 1 end
+    if tpm >= 0 and sliding(prevT, currT, elapsed) + est > tpm then failed = failed + 2 end
     if daily >= 0 and dayUsed >= daily then failed = failed + 4 end
     if monthly >= 0 and monthUsed >= monthly then failed = failed + 8 end
 

@@ -99,6 +99,30 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     }
   });
 
+  test("a batch alone in its turn is written directly; several keys' batches in one turn share a pipeline", async () => {
+    const redis = createRedisClient(url);
+    await pingRedis(redis, 2_000);
+    const store = createRedisCounters(redis, { prefix: `${filePrefix}alone:` });
+    const piped: boolean[] = [];
+    const original = redis.sendCommand;
+    redis.sendCommand = function (this: Redis, command: Command, ...rest: unknown[]) {
+      if (command.name.startsWith("eval")) piped.push((rest[0] as { isPipeline?: boolean } | undefined)?.isPipeline === true);
+      return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
+    } as typeof redis.sendCommand;
+    try {
+      const one = await Promise.all([store.admit(request({ keyId: "a" })), store.admit(request({ keyId: "a" }))]);
+      expect(piped).toEqual([false]);
+      const two = await Promise.all([store.admit(request({ keyId: "a" })), store.admit(request({ keyId: "b" }))]);
+      expect(piped).toEqual([false, true, true]);
+      await Promise.all([...one, ...two].map((v) => v.ok && store.release(v.reservation, T0)));
+      expect(piped).toEqual([false, true, true, true, true]);
+      expect([...one, ...two].every((v) => v.ok)).toBe(true);
+    } finally {
+      redis.sendCommand = original;
+      redis.disconnect();
+    }
+  });
+
   test("a key's batch is sent at once when it reaches settleMaxBatch", async () => {
     const store = createRedisCounters(client, { prefix: `${filePrefix}maxbatch:`, settleDelayMs: 60_000, settleMaxBatch: 3 });
     const admitted = await Promise.all([1, 2, 3].map((i) => store.admit(request({ nowMs: T0 + i }))));
@@ -277,6 +301,42 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     expect(outcomes[1]).toEqual(outcomes[0]!);
     expect(outcomes[0]!.filter((o) => typeof o === "string").length).toBeGreaterThan(0);
     expect(outcomes[0]!.filter((o) => typeof o !== "string" && !o.ok).length).toBeGreaterThan(0);
+    for (const store of stores) await store.close();
+  });
+
+  test("admits sent together with limits changing midway and across a month's end decide as the twin", async () => {
+    // The script reuses the previous request's parsed limits and field names while they repeat.
+    const stores: CountersStore[] = [
+      createMemoryCounters(),
+      createRedisCounters(client, { prefix: `${filePrefix}mixed:`, admitMaxBatch: 64 }),
+    ];
+    const end = Date.UTC(2030, 0, 31, 23, 59, 59, 980);
+    for (const store of stores) {
+      await store.seedKey({ keyId: "k", day: "2030-01-31", month: "2030-01", dailyMicroUsd: 0, monthlyMicroUsd: 0 }, end - 1);
+      await store.seedKey({ keyId: "k", day: "2030-02-01", month: "2030-02", dailyMicroUsd: 0, monthlyMicroUsd: 0 }, end - 1);
+    }
+    const requests = Array.from({ length: 40 }, (_, i) =>
+      request({
+        keyId: "k",
+        reservationId: `m-${i}`,
+        rpmLimit: i % 5 === 4 ? 12 : 35,
+        tpmLimit: i % 3 === 0 ? null : 6_000,
+        estimatedTokens: 150 + i * 7,
+        dailyBudgetMicroUsd: i % 4 === 1 ? 2_000 : 25_000,
+        monthlyBudgetMicroUsd: i % 6 === 5 ? null : 40_000,
+        estimatedCostMicroUsd: 900 + i * 13,
+        nowMs: end + i,
+        requireSeeded: i % 2 === 0,
+      }),
+    );
+    const outcomes = await Promise.all(stores.map((store) => Promise.all(requests.map((r) => store.admit(r)))));
+    expect(outcomes[1]).toEqual(outcomes[0]!);
+    const reasons = new Set(outcomes[0]!.map((v) => (v.ok ? "ok" : v.reason)));
+    expect([...reasons].sort()).toEqual(["daily_budget", "ok", "rpm", "tpm"]);
+    for (const [day, month] of [["2030-01-31", "2030-01"], ["2030-02-01", "2030-02"]] as const) {
+      const spends = await Promise.all(stores.map((s) => s.spend("k", day, month, end + 40)));
+      expect(spends[1]).toEqual(spends[0]!);
+    }
     for (const store of stores) await store.close();
   });
 
