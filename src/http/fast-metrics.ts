@@ -91,28 +91,12 @@ function register(registry: Registry, name: string, help: string, type: MetricSn
   registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
 }
 
-/** `counter(...labelValues).inc(n)`. */
-export function fastCounter(options: FamilyOptions): (...labelValues: string[]) => CounterChild {
-  type Child = CounterChild & { labels: Record<string, string>; value: number };
-  const family = childMap<Child>(options.labelNames, (labels) => ({
-    labels,
-    value: 0,
-    inc(amount = 1) {
-      this.value += amount;
-    },
-  }));
-  const values = () => family.children.map(({ labels, value }) => ({ labels, value }));
-  register(options.registry, options.name, options.help, "counter", values, options.merge, family.clear);
-  return family.get;
-}
-
-export interface GaugeChild {
-  inc(amount?: number): void;
+export interface GaugeChild extends CounterChild {
   dec(amount?: number): void;
 }
 
-/** `gauge(...labelValues).inc()` / `.dec()`: a level (e.g. streams in flight). */
-export function fastGauge(options: FamilyOptions): (...labelValues: string[]) => GaugeChild {
+/** One number per label set: a counter only goes up (its child has no dec), a gauge is a level. */
+function scalarFamily(type: "counter" | "gauge", options: FamilyOptions): (...labelValues: string[]) => GaugeChild {
   type Child = GaugeChild & { labels: Record<string, string>; value: number };
   const family = childMap<Child>(options.labelNames, (labels) => ({
     labels,
@@ -125,9 +109,15 @@ export function fastGauge(options: FamilyOptions): (...labelValues: string[]) =>
     },
   }));
   const values = () => family.children.map(({ labels, value }) => ({ labels, value }));
-  register(options.registry, options.name, options.help, "gauge", values, options.merge, family.clear);
+  register(options.registry, options.name, options.help, type, values, options.merge, family.clear);
   return family.get;
 }
+
+/** `counter(...labelValues).inc(n)`. */
+export const fastCounter = (options: FamilyOptions): ((...labelValues: string[]) => CounterChild) => scalarFamily("counter", options);
+
+/** `gauge(...labelValues).inc()` / `.dec()`: a level (e.g. streams in flight). */
+export const fastGauge = (options: FamilyOptions): ((...labelValues: string[]) => GaugeChild) => scalarFamily("gauge", options);
 
 /** `histogram(...labelValues).observe(seconds)`; cumulative buckets as Prometheus defines them. */
 export function fastHistogram(options: FamilyOptions & { buckets: readonly number[] }): (...labelValues: string[]) => HistogramChild {
