@@ -1,7 +1,6 @@
 /** The printed report: one table per scenario, the gateway-vs-bare claims, the ledger check. */
 import type { ScenarioStats, TargetStats } from "./aggregate.ts";
 import type { Scenario } from "./scenarios.ts";
-import { TARGETS } from "./stack.ts";
 import type { Spread } from "./stats.ts";
 
 /** The targets the README states; the benchmark reports against them, it does not enforce them. */
