@@ -18,7 +18,6 @@ import { createOperatorTokens } from "./store/repos/operator-tokens.ts";
 import { createKeySeeder } from "./store/spend-rebuild.ts";
 import { createGuardrailMetrics } from "./guardrails/metrics.ts";
 import { createGuardrailEventWriter } from "./store/guardrail-events.ts";
-import { appendUsageRows } from "./store/usage-batch.ts";
 import { createUsageLedger, type UsageLedger } from "./store/usage-ledger.ts";
 import { createUsagePartitionMaintenance } from "./store/usage-partitions.ts";
 
@@ -106,8 +105,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
     const metrics = createHttpMetrics();
     const ledger = createUsageLedger({
-      db: database.db,
-      insertRows: appendUsageRows(database),
+      database,
       logger: log,
       registry: metrics.registry,
       spillDir: config.usageSpillDir,

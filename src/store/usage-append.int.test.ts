@@ -58,7 +58,7 @@ function suite(name: string, open: () => Promise<{ database: Database; cleanup: 
     });
 
     test("through the ledger: defaults fill absent fields, bad rows are dropped, the rest written", async () => {
-      const ledger = createUsageLedger({ db: database.db, insertRows: appendUsageRows(database), logger, flushIntervalMs: 10 });
+      const ledger = createUsageLedger({ database, logger, flushIntervalMs: 10 });
       const base = { keyId: null, route: "/v1/embeddings", status: "success" as const, statusCode: 200 };
       ledger.record({ ...base, requestId: "copy-min-1" });
       ledger.record({ ...base, requestId: "copy-bad-1", inputTokens: -5 });

@@ -3,7 +3,7 @@
  * unavailable" (retry), isolating bad rows by halving, and skipping rows already in the table
  * when a write is repeated (a retry whose first INSERT may have committed, a spill replay).
  */
-import { and, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, gte, inArray, lte } from "drizzle-orm";
 import { columnText, type ColumnSpec, type Database, type Db } from "./db.ts";
 import { usageEvents } from "./schema.ts";
 
@@ -79,45 +79,32 @@ async function findMissing(db: Db, batch: Row[]): Promise<number[]> {
   return batch.flatMap((row, i) => (present.has(rowKey(row)) ? [] : [i]));
 }
 
-// [row field, column, SQL type, value when the field is absent]. Kept beside schema.ts's
+// [row field, column, SQL type]; absent fields take APPEND_DEFAULTS. Kept beside schema.ts's
 // usage_events; a test writes a row with every field set and reads it back.
-const COLUMNS: [keyof Row, string, string, string | null][] = [
-  ["requestId", "request_id", "text", null],
-  ["keyId", "key_id", "uuid", null],
-  ["projectId", "project_id", "uuid", null],
-  ["route", "route", "text", null],
-  ["model", "model", "text", null],
-  ["provider", "provider", "text", null],
-  ["serviceName", "service_name", "text", null],
-  ["taskId", "task_id", "text", null],
-  ["runId", "run_id", "text", null],
-  ["status", "status", "text", null],
-  ["statusCode", "status_code", "int4", null],
-  ["errorCode", "error_code", "text", null],
-  ["stream", "stream", "bool", "false"],
-  ["latencyMs", "latency_ms", "int4", "0"],
-  ["firstTokenMs", "first_token_ms", "int4", null],
-  ["inputTokens", "input_tokens", "int4", "0"],
-  ["outputTokens", "output_tokens", "int4", "0"],
-  ["totalTokens", "total_tokens", "int4", "0"],
-  ["estimatedCostUsd", "estimated_cost_usd", "numeric", "0"],
-  ["fallbackCount", "fallback_count", "int2", "0"],
-  ["guardrails", "guardrails", "text[]", "'{}'::text[]"],
-  ["createdAt", "created_at", "timestamptz", "now()"],
+const COLUMNS: [keyof Row, string, string][] = [
+  ["requestId", "request_id", "text"],
+  ["keyId", "key_id", "uuid"],
+  ["projectId", "project_id", "uuid"],
+  ["route", "route", "text"],
+  ["model", "model", "text"],
+  ["provider", "provider", "text"],
+  ["serviceName", "service_name", "text"],
+  ["taskId", "task_id", "text"],
+  ["runId", "run_id", "text"],
+  ["status", "status", "text"],
+  ["statusCode", "status_code", "int4"],
+  ["errorCode", "error_code", "text"],
+  ["stream", "stream", "bool"],
+  ["latencyMs", "latency_ms", "int4"],
+  ["firstTokenMs", "first_token_ms", "int4"],
+  ["inputTokens", "input_tokens", "int4"],
+  ["outputTokens", "output_tokens", "int4"],
+  ["totalTokens", "total_tokens", "int4"],
+  ["estimatedCostUsd", "estimated_cost_usd", "numeric"],
+  ["fallbackCount", "fallback_count", "int2"],
+  ["guardrails", "guardrails", "text[]"],
+  ["createdAt", "created_at", "timestamptz"],
 ];
-const INSERT_HEAD = sql.raw(`insert into usage_events (${COLUMNS.map(([, column]) => column).join(", ")}) select ${COLUMNS.map(
-  ([field, , , fallback]) => (fallback ? `coalesce("${field}", ${fallback})` : `"${field}"`),
-).join(", ")} from jsonb_to_recordset(`);
-const INSERT_TAIL = sql.raw(`::jsonb) as r(${COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(", ")})`);
-
-/**
- * One multi-row INSERT with the rows as a single JSON parameter. Building it costs a
- * JSON.stringify (about 1 ms for 500 rows); drizzle's values() builder took 15-35 ms of
- * synchronous work per 500 rows, which stalled the proxy's event loop.
- */
-export async function insertUsageRows(db: Db, rows: Row[]): Promise<void> {
-  await db.execute(sql`${INSERT_HEAD}${JSON.stringify(rows)}${INSERT_TAIL}`);
-}
 
 /** Appends rows to usage_events; a bad row fails the whole call with a 22xxx/23xxx error. */
 export type InsertUsageRows = (rows: Row[]) => Promise<void>;
@@ -135,10 +122,11 @@ const APPEND_DEFAULTS: Partial<Record<keyof Row, unknown>> = {
 };
 
 /**
- * Rows appended column by column (`unnest` of one text array per column): PostgreSQL spends
- * about 30% less per row than on the JSON insert (measured 14-15 vs 21 us per row, wall, same
- * indexes), and the driver reports a bad row's SQLSTATE. (COPY is faster still, but postgres.js
- * loses COPY errors.) An invalid date is written with the time of writing, as the JSON insert does.
+ * The ledger's one way to append: rows column by column (`unnest` of one text array per column).
+ * PostgreSQL spends about 30% less per row than on a JSON-parameter insert (measured 14-15 vs
+ * 21 us per row, wall, same indexes), and the driver reports a bad row's SQLSTATE. (COPY is
+ * faster still, but postgres.js loses COPY errors.) An invalid date is written with the time of
+ * writing.
  */
 export function appendUsageRows(database: Pick<Database, "insertColumns">): InsertUsageRows {
   return (rows) => {
@@ -170,7 +158,7 @@ export async function writeUsageBatch(
   db: Db,
   batch: Row[],
   dedupe: boolean,
-  insert: InsertUsageRows = (rows) => insertUsageRows(db, rows),
+  insert: InsertUsageRows,
 ): Promise<BatchWriteResult> {
   const result: BatchWriteResult = { done: 0, written: 0, inserts: 0, bad: 0 };
   let fresh = batch.map((_, i) => i);

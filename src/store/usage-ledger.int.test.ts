@@ -6,7 +6,7 @@ import { asc, like, sql } from "drizzle-orm";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { createTestDatabase, integrationServices, type TestDatabase } from "../testing/services.ts";
-import { connectPostgres, type Database, type Db } from "./db.ts";
+import { connectPostgres, type Database } from "./db.ts";
 import { usageEvents } from "./schema.ts";
 import { createUsageLedger, type UsageLedger, type UsageLedgerOptions, type UsageRow } from "./usage-ledger.ts";
 import { encodeSpillRow } from "./usage-spill.ts";
@@ -23,24 +23,29 @@ function connectionRefused(): Error {
  * Fault injection around the real database: while `down`, every query fails as if PostgreSQL
  * refused the connection; while `hold` is set, INSERTs wait for it before really running.
  */
-function faultInjector(real: Db) {
+function faultInjector(real: Database) {
   const state = { down: false, hold: null as Promise<void> | null, attempts: 0 };
-  const db = new Proxy(real, {
+  const refuse = () => {
+    state.attempts++;
+    throw connectionRefused();
+  };
+  // Reads (the dedupe lookup) fail while down; appends fail too, and wait for `hold` when set.
+  const db = new Proxy(real.db, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (prop !== "execute" && prop !== "select") return typeof value === "function" ? value.bind(target) : value;
-      return (...args: unknown[]) => {
-        if (state.down) {
-          state.attempts++;
-          throw connectionRefused();
-        }
-        const hold = state.hold;
-        if (prop === "execute" && hold) return hold.then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+      if (prop !== "select") return typeof value === "function" ? value.bind(target) : value;
+      return (...args: unknown[]) => (state.down ? refuse() : (value as (...a: unknown[]) => unknown).apply(target, args));
     },
   });
-  return { db, state };
+  const database: Pick<Database, "db" | "insertColumns"> = {
+    db,
+    insertColumns: async (...args) => {
+      if (state.down) refuse();
+      if (state.hold) await state.hold;
+      return real.insertColumns(...args);
+    },
+  };
+  return { database, state };
 }
 
 function row(requestId: string, over: Partial<UsageRow> = {}): UsageRow {
@@ -80,7 +85,7 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
   const logger = pino({ level: "trace" }, { write: (line: string) => void logs.push(line) });
 
   function ledger(over: Partial<UsageLedgerOptions> = {}): UsageLedger {
-    const created = createUsageLedger({ db: database.db, logger, flushIntervalMs: 20, retryBaseMs: 5, retryMaxMs: 40, ...over });
+    const created = createUsageLedger({ database, logger, flushIntervalMs: 20, retryBaseMs: 5, retryMaxMs: 40, ...over });
     ledgers.push(created);
     return created;
   }
@@ -192,8 +197,8 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
   });
 
   test("database down then back: rows kept in order, retried with backoff, one error line per outage", async () => {
-    const fault = faultInjector(database.db);
-    const l = ledger({ db: fault.db, batchSize: 100 });
+    const fault = faultInjector(database);
+    const l = ledger({ database: fault.database, batchSize: 100 });
     fault.state.down = true;
     for (let i = 0; i < 250; i++) l.record(row(`outage-${String(i).padStart(3, "0")}`, { model: "secret-model-name" }));
     await waitFor(() => l.stats().failures >= 4);
@@ -239,8 +244,8 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
   });
 
   test("queue overflow while down: the overflow spills, then queue + spill land exactly once", async () => {
-    const fault = faultInjector(database.db);
-    const l = ledger({ db: fault.db, batchSize: 50, maxQueue: 100, spillDir });
+    const fault = faultInjector(database);
+    const l = ledger({ database: fault.database, batchSize: 50, maxQueue: 100, spillDir });
     fault.state.down = true;
     const all = Array.from({ length: 250 }, (_, i) => `overflow-${String(i).padStart(3, "0")}`);
     for (const id of all) l.record(row(id));
@@ -259,9 +264,9 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
   });
 
   test("without a spill directory the overflow is dropped and counted", async () => {
-    const fault = faultInjector(database.db);
+    const fault = faultInjector(database);
     const registry = new Registry();
-    const l = ledger({ db: fault.db, batchSize: 10, maxQueue: 20, registry });
+    const l = ledger({ database: fault.database, batchSize: 10, maxQueue: 20, registry });
     fault.state.down = true;
     for (let i = 0; i < 25; i++) l.record(row(`nospill-${i}`));
     expect(l.stats()).toMatchObject({ queued: 20, dropped: 5, spilled: 0 });
@@ -301,8 +306,8 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
   });
 
   test("close() with the database down: resolves by the timeout, unwritten rows in the spill file", async () => {
-    const fault = faultInjector(database.db);
-    const l = ledger({ db: fault.db, spillDir, batchSize: 10 });
+    const fault = faultInjector(database);
+    const l = ledger({ database: fault.database, spillDir, batchSize: 10 });
     fault.state.down = true;
     const ids = Array.from({ length: 40 }, (_, i) => `close-down-${String(i).padStart(2, "0")}`);
     for (const id of ids) l.record(row(id));
@@ -325,10 +330,10 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
   });
 
   test("close() timing out with an INSERT in flight: that batch, spilled too, is not written twice", async () => {
-    const fault = faultInjector(database.db);
+    const fault = faultInjector(database);
     let release!: () => void;
     fault.state.hold = new Promise<void>((resolve) => (release = resolve));
-    const l = ledger({ db: fault.db, spillDir, batchSize: 20 });
+    const l = ledger({ database: fault.database, spillDir, batchSize: 20 });
     const ids = Array.from({ length: 30 }, (_, i) => `inflight-${String(i).padStart(2, "0")}`);
     for (const id of ids) l.record(row(id));
     await Bun.sleep(50); // the first batch of 20 is now held in flight
@@ -344,9 +349,9 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
   });
 
   test("metrics on the registry: queue depth, counters, flush histogram", async () => {
-    const fault = faultInjector(database.db);
+    const fault = faultInjector(database);
     const registry = new Registry();
-    const l = ledger({ db: fault.db, registry, batchSize: 10 });
+    const l = ledger({ database: fault.database, registry, batchSize: 10 });
     fault.state.down = true;
     for (let i = 0; i < 7; i++) l.record(row(`metrics-${i}`));
     await waitFor(() => l.stats().failures >= 1);

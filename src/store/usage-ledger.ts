@@ -1,6 +1,6 @@
 /**
  * The usage ledger writer. The proxy calls record() on its hot path (a copy and a push); one
- * background pump writes the queue oldest first in multi-row INSERTs, one in flight at a time.
+ * background pump writes the queue oldest first in multi-row appends, one in flight at a time.
  *
  * - Unavailable database (any error that is not a bad row): the rows stay queued, in order, and
  *   are retried with exponential backoff forever; one error line per outage.
@@ -16,16 +16,16 @@
  */
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { Db } from "./db.ts";
+import type { Database } from "./db.ts";
 import { usageEvents } from "./schema.ts";
-import { type BatchWriteResult, describeWriteError, type InsertUsageRows, writeUsageBatch } from "./usage-batch.ts";
+import { appendUsageRows, type BatchWriteResult, describeWriteError, type InsertUsageRows, writeUsageBatch } from "./usage-batch.ts";
 import { createSpillReplayer, createSpillWriter } from "./usage-spill.ts";
 
 export type UsageRow = typeof usageEvents.$inferInsert;
 
 export interface UsageLedgerOptions {
-  db: Db;
-  /** How a batch is appended (default: one JSON-parameter INSERT through `db`). */
+  database: Pick<Database, "db" | "insertColumns">;
+  /** How a batch is appended (default: appendUsageRows; tests inject failures here). */
   insertRows?: InsertUsageRows;
   logger: Logger;
   /** prom-client registry for the ledger's metrics (none registered without one). */
@@ -80,7 +80,9 @@ function createMetrics(registry: Registry | undefined, queueDepth: () => number)
 }
 
 export function createUsageLedger(options: UsageLedgerOptions): UsageLedger {
-  const { db, logger } = options;
+  const { logger } = options;
+  const { db } = options.database;
+  const insertRows = options.insertRows ?? appendUsageRows(options.database);
   const batchSize = Math.max(1, options.batchSize ?? 500);
   const flushIntervalMs = options.flushIntervalMs ?? 250;
   const maxQueue = Math.max(batchSize, options.maxQueue ?? 50_000);
@@ -177,7 +179,7 @@ export function createUsageLedger(options: UsageLedgerOptions): UsageLedger {
 
   /** writeUsageBatch plus the ledger's counting and logging of bad rows. */
   async function writeRows(batch: UsageRow[], dedupe: boolean): Promise<BatchWriteResult> {
-    const result = await writeUsageBatch(db, batch, dedupe, options.insertRows);
+    const result = await writeUsageBatch(db, batch, dedupe, insertRows);
     count("written", result.written);
     count("batches", result.inserts);
     count("dropped", result.bad);

@@ -10,7 +10,7 @@ import { createTestDatabase, integrationServices } from "../testing/services.ts"
 import { connectPostgres, openPglite, type Database } from "./db.ts";
 import { applyMigrations, MIGRATIONS, type MigrationTarget } from "./migrations/migrate.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
-import { appendUsageRows, insertUsageRows } from "./usage-batch.ts";
+import { appendUsageRows } from "./usage-batch.ts";
 import type { UsageRow } from "./usage-ledger.ts";
 import { createUsagePartitionMaintenance, MAINTENANCE_LOCK_ID, partitionName } from "./usage-partitions.ts";
 
@@ -129,11 +129,11 @@ function scenarios(name: string, backend: Backend) {
       expect(pk?.def).toBe("PRIMARY KEY (id, created_at)");
     });
 
-    test("both inserts route rows to their month; a far-future row goes to the default; ids increase", async () => {
+    test("appended rows go to their month; a far-future row goes to the default; ids increase", async () => {
       const { database, query } = await open();
-      await insertUsageRows(database.db, [row("json-now", at(M0)), row("json-next", at(M0 + 1, 1))]);
+      await appendUsageRows(database)([row("json-now", at(M0)), row("json-next", at(M0 + 1, 1))]);
       await appendUsageRows(database)([row("unnest-2", at(M0 + 2, 28)), row("unnest-far", at(M0 + 60))]);
-      await insertUsageRows(database.db, [row("json-far", at(M0 + 61))]);
+      await appendUsageRows(database)([row("json-far", at(M0 + 61))]);
       const rows = await placed(query);
       expect(rows.map(([, id, part]) => [id, part])).toEqual([
         ["json-now", partitionName(M0)],
@@ -151,7 +151,7 @@ function scenarios(name: string, backend: Backend) {
       const { database, query } = await open();
       const far = M0 + 60;
       await appendUsageRows(database)([row("far-1", at(far, 1)), row("far-2", at(far, 20)), row("later", at(far + 9))]);
-      await insertUsageRows(database.db, [row("far-3", at(far + 1, 1))]);
+      await appendUsageRows(database)([row("far-3", at(far + 1, 1))]);
       const before = await placed(query);
       const maintenance = createUsagePartitionMaintenance({ db: database.db, logger, retentionMonths: 0, now: () => at(far, 15) });
       const report = await maintenance.runOnce();
@@ -186,7 +186,7 @@ function scenarios(name: string, backend: Backend) {
         row("kept", at(base - 13, 1)),
         row("current", at(base, 2)),
       ]);
-      await insertUsageRows(handle.database.db, [row("stray-old", at(base - 20))]);
+      await appendUsageRows(handle.database)([row("stray-old", at(base - 20))]);
       return { ...handle, base };
     }
 
