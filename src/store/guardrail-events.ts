@@ -19,9 +19,9 @@ import type { FailurePolicy, GuardrailAction, GuardrailMode } from "../guardrail
 import type { GuardrailRun } from "../guardrails/run.ts";
 import { columnText, type ColumnSpec, type Database } from "./db.ts";
 import type { guardrailExecutionEvents } from "./schema.ts";
+import { describeWriteError, insertIsolatingBadRows } from "./usage-batch.ts";
 
 type EventsDatabase = Pick<Database, "insertColumns">;
-import { describeWriteError, isBadRowError } from "./usage-batch.ts";
 
 type InsertRow = typeof guardrailExecutionEvents.$inferInsert;
 
@@ -190,28 +190,22 @@ export function createGuardrailEventWriter(options: GuardrailEventWriterOptions)
     });
   }
 
-  /** Writes batch (the queue's head) and settles it; bad rows are found by halving. Throws when the database is unavailable. */
+  /**
+   * Writes batch (the queue's head) and settles what is finished; bad rows are isolated and
+   * dropped. Throws when the database is unavailable (the unfinished rest stays queued).
+   */
   async function write(batch: InsertRow[]): Promise<void> {
-    try {
-      await insertRows(database, batch);
-    } catch (err) {
-      if (closed) return;
-      if (!isBadRowError(err)) throw err;
-      if (batch.length === 1) {
-        // Code and constraint only: PostgreSQL's message can quote the rejected value.
-        const { code, constraint } = describeWriteError(err);
-        logger.error({ guardrail: batch[0]!.guardrailName, code, constraint }, "guardrail events: row rejected; dropped");
-        drop("rejected", 1);
-        return settle(1);
-      }
-      const half = Math.ceil(batch.length / 2);
-      await write(batch.slice(0, half));
-      return write(batch.slice(half));
-    }
+    const result = await insertIsolatingBadRows(batch, (rows) => insertRows(database, rows), (row, err) => {
+      // Code and constraint only: PostgreSQL's message can quote the rejected value.
+      const { code, constraint } = describeWriteError(err);
+      logger.error({ guardrail: row.guardrailName, code, constraint }, "guardrail events: row rejected; dropped");
+    });
     if (closed) return; // close() already dropped (and counted) the queue, this batch included
-    counts.written += batch.length;
-    counts.batches++;
-    settle(batch.length);
+    counts.written += result.written;
+    counts.batches += result.inserts;
+    if (result.bad > 0) drop("rejected", result.bad);
+    settle(result.done);
+    if (result.error !== undefined) throw result.error;
   }
 
   /**

@@ -69,7 +69,7 @@ function suite(name: string, open: () => Promise<{ database: Database; cleanup: 
       const minimal = rows.find((r) => r.requestId === "copy-min-1")!;
       expect(minimal).toMatchObject({ stream: false, inputTokens: 0, estimatedCostUsd: 0, fallbackCount: 0, guardrails: [] });
       expect(rows.some((r) => r.requestId === "copy-bad-1")).toBe(false);
-      // An invalid date is written with the time of writing, as the JSON insert does.
+      // An invalid date is written with the time of writing (the ledger never rejects a row for it).
       const late = rows.find((r) => r.requestId === "copy-min-2")!;
       expect(Math.abs(late.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
     });

@@ -151,41 +151,55 @@ export interface BatchWriteResult {
 }
 
 /**
- * Writes batch in order with multi-row INSERTs. A bad-row error halves the failing segment until
- * single rows are left (about 2·log2(n) extra statements per bad row); a retryable error stops.
+ * Appends rows in order with multi-row calls of `insert`. A bad-row error halves the failing
+ * segment until single rows are left (about 2·log2(n) extra statements per bad row; `onBad`
+ * hears of each); a retryable error stops, and `done` says how many leading rows are finished.
+ * Shared by the usage ledger and the guardrail event writer.
  */
-export async function writeUsageBatch(
-  db: Db,
-  batch: Row[],
-  dedupe: boolean,
-  insert: InsertUsageRows,
+export async function insertIsolatingBadRows<T>(
+  rows: readonly T[],
+  insert: (rows: T[]) => Promise<void>,
+  onBad: (row: T, error: unknown) => void = () => {},
 ): Promise<BatchWriteResult> {
   const result: BatchWriteResult = { done: 0, written: 0, inserts: 0, bad: 0 };
+  const segments: [number, number][] = [[0, rows.length]];
+  while (segments.length > 0) {
+    const [start, end] = segments.shift()!;
+    try {
+      if (end > start) {
+        await insert(rows.slice(start, end));
+        result.written += end - start;
+        result.inserts++;
+      }
+    } catch (error) {
+      if (!isBadRowError(error)) return { ...result, error };
+      const middle = (start + end) >> 1;
+      if (end - start > 1) {
+        segments.unshift([start, middle], [middle, end]);
+        continue;
+      }
+      [result.bad, result.badError] = [result.bad + 1, error];
+      onBad(rows[start]!, error);
+    }
+    result.done = end;
+  }
+  return result;
+}
+
+/** The usage ledger's batch: rows already in the table skipped first when `dedupe` (a retry, a replay). */
+export async function writeUsageBatch(db: Db, batch: Row[], dedupe: boolean, insert: InsertUsageRows): Promise<BatchWriteResult> {
   let fresh = batch.map((_, i) => i);
   if (dedupe && batch.length > 0) {
     try {
       fresh = await findMissing(db, batch);
     } catch (error) {
-      if (!isBadRowError(error)) return { ...result, error };
+      if (!isBadRowError(error)) return { done: 0, written: 0, inserts: 0, bad: 0, error };
     }
   }
-  const segments: [number, number][] = [[0, fresh.length]];
-  let finished = 0; // into fresh
-  while (segments.length > 0) {
-    const [start, end] = segments.shift()!;
-    try {
-      if (end > start) {
-        await insert(fresh.slice(start, end).map((i) => batch[i]!));
-        result.written += end - start;
-        result.inserts++;
-      }
-      finished = end;
-    } catch (error) {
-      if (!isBadRowError(error)) return { ...result, done: fresh[finished] ?? batch.length, error };
-      const middle = (start + end) >> 1;
-      if (end - start > 1) segments.unshift([start, middle], [middle, end]);
-      else [result.bad, result.badError, finished] = [result.bad + 1, error, end];
-    }
-  }
-  return { ...result, done: batch.length };
+  const result = await insertIsolatingBadRows(
+    fresh.map((i) => batch[i]!),
+    insert,
+  );
+  // `done` counts fresh rows; in the batch, the rows skipped as present before it are done too.
+  return { ...result, done: result.error === undefined ? batch.length : (fresh[result.done] ?? batch.length) };
 }
