@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { FailurePolicy, GuardrailMode, GuardrailProviderKind } from "../../guardrails/catalog.ts";
+import type { FailurePolicy, GuardrailDefinition, GuardrailMode, GuardrailProviderKind } from "../../guardrails/catalog.ts";
 import { guardrailDefinitions } from "../schema.ts";
 
 /** A catalog entry as the admin API shows it (contract 8): the bearer token only as `token_configured`. */
@@ -40,22 +40,13 @@ export const viewColumns = {
   updatedAt: g.updatedAt,
 };
 
-export interface ViewRow {
-  name: string;
-  description: string;
-  providerKind: GuardrailProviderKind;
+/** What viewColumns select: the definition without its token, modes as stored, plus timestamps. */
+export type ViewRow = Omit<GuardrailDefinition, "bearerToken" | "modes"> & {
   modes: string[];
-  failurePolicy: FailurePolicy;
-  enabled: boolean;
-  defaultOn: boolean;
-  configSchema: Record<string, unknown>;
-  runtimeConfig: Record<string, unknown>;
-  endpointUrl: string | null;
-  timeoutMs: number;
   tokenConfigured: boolean;
   createdAt: Date;
   updatedAt: Date;
-}
+};
 
 export const guardrailView = (row: ViewRow): GuardrailView => ({
   name: row.name,

@@ -1,5 +1,5 @@
 import { asc, eq, gt, or, sql } from "drizzle-orm";
-import type { FailurePolicy, GuardrailDefinition, GuardrailMode } from "../../guardrails/catalog.ts";
+import type { GuardrailDefinition, GuardrailMode } from "../../guardrails/catalog.ts";
 import type { Db } from "../db.ts";
 import { guardrailDefinitions, keyGuardrailPolicies } from "../schema.ts";
 import { guardrailView, viewColumns, type GuardrailView } from "./guardrails-view.ts";
@@ -8,19 +8,7 @@ import { constraintError, Rejected, settle, UNIQUE_VIOLATION } from "./pg-errors
 export type { GuardrailView } from "./guardrails-view.ts";
 
 /** The API creates HTTP guardrails only; built-ins come from the migrations. */
-export interface NewHttpGuardrail {
-  name: string;
-  description: string;
-  modes: GuardrailMode[];
-  failurePolicy: FailurePolicy;
-  enabled: boolean;
-  defaultOn: boolean;
-  configSchema: Record<string, unknown>;
-  runtimeConfig: Record<string, unknown>;
-  endpointUrl: string;
-  timeoutMs: number;
-  bearerToken: string | null;
-}
+export type NewHttpGuardrail = Omit<GuardrailDefinition, "providerKind" | "endpointUrl"> & { endpointUrl: string };
 
 /** Absent = unchanged; `bearerToken: null` clears the token. */
 export type GuardrailChanges = Partial<Omit<NewHttpGuardrail, "name" | "endpointUrl" | "bearerToken">> & {
