@@ -3,6 +3,7 @@ import type { Subprocess } from "bun";
 import { freePort, startRedisServer } from "../testing/redis-server.ts";
 import { integrationServices } from "../testing/services.ts";
 import { startTestGateway, type TestGateway } from "../testing/test-gateway.ts";
+import { waitFor } from "../testing/wait.ts";
 
 const services = await integrationServices();
 
@@ -10,15 +11,6 @@ const services = await integrationServices();
 async function readyz(gw: TestGateway) {
   const res = await fetch(`${gw.controlUrl}/readyz`);
   return { status: res.status, body: await res.json() };
-}
-
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    if (await predicate()) return performance.now() - started;
-    await Bun.sleep(100);
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
 describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis without a restart", () => {
@@ -30,7 +22,7 @@ describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis 
     port = await freePort();
     redis = startRedisServer(port);
     gw = await startTestGateway({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
-    await waitFor(async () => (await readyz(gw)).status === 200, 5000);
+    await waitFor(async () => (await readyz(gw)).status === 200, 5000, 100);
   });
   afterAll(async () => {
     await gw?.stop();
@@ -44,7 +36,7 @@ describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis 
   test("Redis stopped ⇒ 503 naming Redis; started again ⇒ 200, same process", async () => {
     redis.kill();
     await redis.exited;
-    await waitFor(async () => (await readyz(gw)).status === 503, 5000);
+    await waitFor(async () => (await readyz(gw)).status === 503, 5000, 100);
     expect(await readyz(gw)).toEqual({
       status: 503,
       body: { status: "not_ready", checks: { postgres: "ok", redis: "error" } },
@@ -53,7 +45,7 @@ describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis 
     expect((await fetch(`${gw.controlUrl}/healthz`)).status).toBe(200);
 
     redis = startRedisServer(port);
-    const recoveredAfter = await waitFor(async () => (await readyz(gw)).status === 200, 10_000);
+    const recoveredAfter = await waitFor(async () => (await readyz(gw)).status === 200, 10_000, 100);
     expect(await readyz(gw)).toEqual({ status: 200, body: { status: "ready", checks: { postgres: "ok", redis: "ok" } } });
     expect(recoveredAfter).toBeLessThan(10_000);
     // One warning per outage and one recovery line, not one per reconnect attempt.
@@ -70,7 +62,7 @@ describe.skipIf(!services.postgres || !services.redis)("readiness follows Redis 
       const down = await readyz(late);
       expect(down).toEqual({ status: 503, body: { status: "not_ready", checks: { postgres: "ok", redis: "error" } } });
       lateRedis = startRedisServer(downPort);
-      await waitFor(async () => (await readyz(late)).status === 200, 10_000);
+      await waitFor(async () => (await readyz(late)).status === 200, 10_000, 100);
     } finally {
       await late.stop();
       lateRedis?.kill();

@@ -10,6 +10,7 @@ import { connectPostgres, type Database } from "./db.ts";
 import { usageEvents } from "./schema.ts";
 import { createUsageLedger, type UsageLedger, type UsageLedgerOptions, type UsageRow } from "./usage-ledger.ts";
 import { encodeSpillRow } from "./usage-spill.ts";
+import { waitFor } from "../testing/wait.ts";
 
 const services = await integrationServices();
 
@@ -65,14 +66,6 @@ function row(requestId: string, over: Partial<UsageRow> = {}): UsageRow {
     guardrails: ["pii-redact"],
     ...over,
   };
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await Bun.sleep(5);
-  }
 }
 
 describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {

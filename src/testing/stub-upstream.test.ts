@@ -14,14 +14,6 @@ afterAll(() => stub.stop());
 
 const user = (content: string) => [{ role: "user" as const, content }];
 
-async function waitFor(check: () => boolean, timeoutMs = 1000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await Bun.sleep(5);
-  }
-}
-
 describe("chat completions", () => {
   test("non-stream: a whole chat.completion with lorem content and consistent usage", async () => {
     const completion = await client.chat.completions.create({ model: "gpt-stub", messages: user("hello world!") });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { startStubUpstream, type StubUpstream } from "./server.ts";
+import { waitFor } from "../wait.ts";
 
 let stub: StubUpstream;
 let client: OpenAI;
@@ -13,14 +14,6 @@ afterEach(() => stub.reset());
 afterAll(() => stub.stop());
 
 const request = { model: "m", messages: [{ role: "user" as const, content: "hi" }] };
-
-async function waitFor(check: () => boolean, timeoutMs = 1000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await Bun.sleep(5);
-  }
-}
 
 /** Content deltas of a chat stream, and how the iteration ended. */
 async function readDeltas(stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>) {
