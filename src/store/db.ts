@@ -91,6 +91,7 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     connection: { application_name: "relayna-gateway" },
   });
   const stats = { queries: 0 };
+  let ended = false;
   const db = drizzlePostgres(client, { schema, logger: countingLogger(stats) }) as unknown as Db;
   const target: MigrationTarget = {
     transaction: (fn) =>
@@ -108,10 +109,12 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     migrate: () => applyMigrations(target),
     async insertColumns(table, columns, values) {
       stats.queries++;
+      // After end() the driver refuses queries, but reserve() would open a new connection.
+      if (ended) throw Object.assign(new Error("database closed"), { code: "CONNECTION_ENDED" });
       await copyIn(client, `copy ${table} (${columns.map((c) => c.name).join(", ")}) from stdin`, copyText(values));
     },
     ping: async (timeoutMs) => void (await withTimeout(client`select 1`.execute(), timeoutMs, "postgres ping")),
-    close: () => client.end({ timeout: 5 }),
+    close: () => ((ended = true), client.end({ timeout: 5 })),
   };
 }
 

@@ -158,6 +158,16 @@ function suite(name: string, open: () => Promise<Opened>, pooled = false) {
         rows.filter((_, i) => i !== 17 && i !== 30).map((r) => r.requestId),
       );
     });
+    if (pooled)
+      test("after close() an append is refused as retryable, without opening a connection", async () => {
+        const closed = pool!(1);
+        await closed.close();
+        const error = await closed.insertColumns("usage_events", BAD_UUID, columnsOf([minimal("closed-1")])).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: "CONNECTION_ENDED" });
+        expect(isBadRowError(error)).toBe(false);
+        expect(await usage("closed-")).toEqual([]);
+      });
+
     if (pooled) test("one connection: appends, failing appends and queries interleaved all settle as they should", async () => {
       const database = pool!(1);
       try {
