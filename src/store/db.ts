@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { copyIn, copyText } from "./copy-in.ts";
 import { applyMigrations, type MigrationTarget } from "./migrations/migrate.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
 import * as schema from "./schema.ts";
@@ -14,7 +15,7 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
 export interface ColumnSpec {
   name: string;
-  /** SQL type the text values are cast to. */
+  /** SQL type the text values are cast to (PGlite's unnest insert; COPY parses them as the column's type). */
   type: string;
 }
 
@@ -28,23 +29,6 @@ function unnestInsert(table: string, columns: readonly ColumnSpec[]): string {
   const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(", ");
   const aliases = columns.map((_, i) => `c${i}`).join(", ");
   return `insert into ${table} (${names}) select ${casts} from unnest(${arrays}) as u(${aliases})`;
-}
-
-/**
- * A text[] literal (`{"a",NULL,"b \\"c\\""}`) built in one pass: the driver's own array
- * serializer runs two regex replaces per element, which on the usage ledger (22 columns × every
- * row) was a visible share of the proxy's CPU; most values need no escaping at all. Parts joined
- * once rather than appended (measured ~30% cheaper with the driver's byte count included).
- */
-export function textArrayLiteral(values: readonly (string | null)[]): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
-    if (value === null) parts[i] = "NULL";
-    else if (value.indexOf('"') < 0 && value.indexOf("\\") < 0) parts[i] = `"${value}"`;
-    else parts[i] = `"${value.replace(/["\\]/g, "\\$&")}"`;
-  }
-  return `{${parts.join(",")}}`;
 }
 
 /**
@@ -67,9 +51,12 @@ export interface Database {
   readonly stats: { queries: number };
   migrate(): Promise<{ applied: string[] }>;
   /**
-   * Appends rows given column by column: one `insert … select … from unnest($1::text[], …)` with
-   * one text-array parameter per column (null = NULL), cast to each column's type. The cheapest append the drivers
-   * offer with proper errors (the usage ledger). Counted in `stats.queries` like any statement.
+   * Appends rows given column by column (values[column][row], null = NULL), each value the text
+   * its column's type parses (columnText). PostgreSQL: one `COPY … FROM STDIN` (its backend
+   * spends ~35% less CPU per usage row than on an `insert … select … from unnest($1::text[], …)`,
+   * measured at 64-2048 rows per call); PGlite: that unnest insert. Either way a value the column
+   * refuses fails the whole call with its SQLSTATE (the usage ledger isolates it). Counted in
+   * `stats.queries`.
    */
   insertColumns(table: string, columns: readonly ColumnSpec[], values: (string | null)[][]): Promise<void>;
   /** Rejects within timeoutMs when the database cannot answer. */
@@ -104,6 +91,7 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     connection: { application_name: "relayna-gateway" },
   });
   const stats = { queries: 0 };
+  let ended = false;
   const db = drizzlePostgres(client, { schema, logger: countingLogger(stats) }) as unknown as Db;
   const target: MigrationTarget = {
     transaction: (fn) =>
@@ -121,11 +109,12 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     migrate: () => applyMigrations(target),
     async insertColumns(table, columns, values) {
       stats.queries++;
-      // Literals the driver passes through untouched (it serializes only real arrays).
-      await client.unsafe(unnestInsert(table, columns), values.map(textArrayLiteral));
+      // After end() the driver refuses queries, but reserve() would open a new connection.
+      if (ended) throw Object.assign(new Error("database closed"), { code: "CONNECTION_ENDED" });
+      await copyIn(client, `copy ${table} (${columns.map((c) => c.name).join(", ")}) from stdin`, copyText(values));
     },
     ping: async (timeoutMs) => void (await withTimeout(client`select 1`.execute(), timeoutMs, "postgres ping")),
-    close: () => client.end({ timeout: 5 }),
+    close: () => ((ended = true), client.end({ timeout: 5 })),
   };
 }
 
