@@ -1,9 +1,9 @@
 /**
  * The Lua side of the Redis counters (key layout in keys.ts). Registered with ioredis
  * `defineCommand`: EVAL the first time on a connection, EVALSHA after, EVAL again only on NOSCRIPT.
- * Every redis.call costs Redis about a microsecond, so the hot paths stay at a handful: an admit
- * batch is one HMGET, one ZMSCORE, one ZADD and one HSET; a settlement batch is a fixed few
- * calls too, whatever its size.
+ * Every redis.call costs Redis about a microsecond, so the hot path stays at a handful whatever
+ * the batch's size: a key's batch of settlements and admits is one HMGET, one ZMSCORE, one ZADD,
+ * one ZREM and one HSET.
  * Numbers computed in Lua go back to Redis through string.format('%d'): Redis would print a
  * Lua number with %.14g and lose digits. The decision arithmetic is exactly core/limits.ts
  * `failedLimits` (keep them in step).
@@ -39,23 +39,33 @@ end
 `;
 
 /**
- * Admit a batch of one key's requests, one after the other, as if each were its own script:
- * the key's state is read once (one HMGET, other fields on demand), decided on in Lua, and
- * written back once (one HSET, one ZADD for every reservation).
+ * One key's batch: its queued settlements / releases first, then its admits, one after the
+ * other, as if each were its own script. Settlements ride with the next admit of their key (one
+ * script call per request in steady state instead of an admit and a settle), and go out alone
+ * (no admits) when none comes within the settle delay. The key's state is read once (one HMGET,
+ * other fields on demand), decided on in Lua, and written back once (one HSET, one ZREM for the
+ * settled reservations, one ZADD for the new ones).
  * KEYS: 1 state hash, 2 reservations zset
- * ARGV: per request 3 values: nowMs; the limits "rpm|tpm|daily|monthly|seed" (limits: -1 =
- *       none; seed '1' when the key must be seeded), one string so that a batch, whose
- *       requests almost always share them, sends and parses them once (Lua interns strings:
- *       comparing with the previous request's is a pointer comparison); the reservation
- *       member (carries the estimates, the window start, the day and the month)
- * Returns per request: 0 admitted (reserved); {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly),
- * prevN, currN, prevT, currT, dayUsed, monthUsed} denied, nothing recorded; -1 the key must be
- * seeded from the ledger first (nothing recorded); 'dup' the reservation id is already held.
+ * ARGV: 1 the number of settlements S; then per settlement 3 values: the reservation member,
+ *       the actual tokens and cost (release = 0, 0); then per admit 3 values: nowMs; the limits
+ *       "rpm|tpm|daily|monthly|seed" (limits: -1 = none; seed '1' when the key must be seeded),
+ *       one string so that a batch, whose requests almost always share them, sends and parses
+ *       them once (Lua interns strings: comparing with the previous request's is a pointer
+ *       comparison); the reservation member (carries the estimates, the window start, the day
+ *       and the month)
+ * Returns per admit, then per settlement:
+ *   admit: 0 admitted (reserved); {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly), prevN, currN,
+ *     prevT, currT, dayUsed, monthUsed} denied, nothing recorded; -1 the key must be seeded from
+ *     the ledger first (nothing recorded); 'dup' the reservation id is already held.
+ *   settlement: 1 applied, 0 already settled / released / purged (or repeated in this batch),
+ *     -1 the id is held but with other data (a tampered reservation).
  */
-export const ADMIT_LUA = `${HELPERS}${CIVIL}
+export const BATCH_LUA = `${HELPERS}${CIVIL}
 local s, x = KEYS[1], KEYS[2]
-local n = #ARGV / 3
-local _, _, _, _, day1, month1 = parse(ARGV[3])
+local S = tonumber(ARGV[1])
+local A = 1 + 3 * S -- admit i's values are ARGV[A + 3i - 2 .. A + 3i]
+local n = (#ARGV - A) / 3
+local _, _, _, _, day1, month1 = parse(n > 0 and ARGV[A + 3] or ARGV[2])
 local F, dirty, dirtyList = {}, {}, {}
 local names = {'w', 'n', 't', 'pn', 'pt', 'seeded', 'e', 'd', 'xr', 'sd:' .. day1, 'rd:' .. day1, 'sm:' .. month1, 'rm:' .. month1}
 local loaded = redis.call('HMGET', s, unpack(names))
@@ -70,19 +80,66 @@ local function set(k, v)
   F[k] = v
   if not dirty[k] then dirty[k] = true; dirtyList[#dirtyList + 1] = k end
 end
+-- settlements' members, then admits': whether each is held
 local members = {}
-for i = 1, n do members[i] = ARGV[3 * i] end
+for j = 1, S do members[j] = ARGV[3 * j - 1] end
+for i = 1, n do members[S + i] = ARGV[A + 3 * i] end
 local held = redis.call('ZMSCORE', x, unpack(members))
-local added, zargs, result = {}, {}, {}
+local result = {}
+-- the previous member's day / month and their field names, reused while they repeat
+local fDay, sdF, rdF, fMonth, smF, rmF
+local function fieldsOf(day, month)
+  if day ~= fDay then fDay, sdF, rdF = day, 'sd:' .. day, 'rd:' .. day end
+  if month ~= fMonth then fMonth, smF, rmF = month, 'sm:' .. month, 'rm:' .. month end
+end
+
+local function heldAsOther(m)
+  local id = parse(m)
+  if not id then return false end
+  local pattern = (string.gsub(id, '[%*%?%[%]\\\\]', '\\\\%0')) .. '|*'
+  local cursor = '0'
+  repeat
+    local page = redis.call('ZSCAN', x, cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = page[1]
+    if #page[2] > 0 then return true end
+  until cursor == '0'
+  return false
+end
+local settled, removed = {}, {}
+for j = 1, S do
+  local m = ARGV[3 * j - 1]
+  if held[j] and not settled[m] then
+    settled[m] = true
+    removed[#removed + 1] = m
+    local _, cost, tokens, ws, day, month = parse(m)
+    fieldsOf(day, month)
+    -- only while the window is still held: a late settle must not rewrite a newer one
+    local delta = tonumber(ARGV[3 * j]) - tokens
+    if delta ~= 0 then
+      local w = tonumber(get('w'))
+      if w == ws then set('t', num(get('t')) + delta)
+      elseif w == ws + WINDOW then set('pt', num(get('pt')) + delta) end
+    end
+    if cost > 0 then set(rdF, num(get(rdF)) - cost); set(rmF, num(get(rmF)) - cost) end
+    local actual = tonumber(ARGV[3 * j + 1])
+    if actual > 0 then set(sdF, num(get(sdF)) + actual); set(smF, num(get(smF)) + actual) end
+    result[n + j] = 1
+  elseif settled[m] or not heldAsOther(m) then
+    result[n + j] = 0
+  else
+    result[n + j] = -1
+  end
+end
+
+local added, zargs = {}, {}
 local lastNow
 local floor = math.floor
 local function sliding(p, c, elapsed) return floor(p * (WINDOW - elapsed) / WINDOW) + c end
--- the previous request's limits and field names, reused while they repeat
+-- the previous request's limits, reused while they repeat
 local lim, rpm, tpm, daily, monthly, seed
-local fDay, sdF, rdF, fMonth, smF, rmF
 
 for i = 1, n do
-  local o = 3 * (i - 1)
+  local o = A + 3 * (i - 1)
   local now, member = tonumber(ARGV[o + 1]), ARGV[o + 3]
   lastNow = ARGV[o + 1]
   if ARGV[o + 2] ~= lim then
@@ -91,8 +148,7 @@ for i = 1, n do
     rpm, tpm, daily, monthly, seed = tonumber(a), tonumber(b), tonumber(c), tonumber(d), f == '1'
   end
   local _, cost, est, ws, day, month = parse(member)
-  if day ~= fDay then fDay, sdF, rdF = day, 'sd:' .. day, 'rd:' .. day end
-  if month ~= fMonth then fMonth, smF, rmF = month, 'sm:' .. month, 'rm:' .. month end
+  fieldsOf(day, month)
   -- the seed flag holds the ms until which it stands (compared with the caller's clock)
   if seed and num(get('seeded')) <= now then
     result[i] = -1
@@ -102,7 +158,8 @@ for i = 1, n do
     if e and e <= now then
       for _, m in ipairs(redis.call('ZRANGEBYSCORE', x, '-inf', ARGV[o + 1])) do
         local _, c, _, _, rday, rmonth = parse(m)
-        if c > 0 then
+        -- settled ones in this call are accounted already (their ZREM comes last)
+        if c > 0 and not settled[m] then
           set('rd:' .. rday, num(get('rd:' .. rday)) - c)
           set('rm:' .. rmonth, num(get('rm:' .. rmonth)) - c)
         end
@@ -149,7 +206,7 @@ for i = 1, n do
 
     if failed > 0 then
       result[i] = {failed, prevN, currN, prevT, currT, dayUsed, monthUsed}
-    elseif held[i] or added[member] then
+    elseif (held[S + i] and not settled[member]) or added[member] then
       result[i] = 'dup'
     else
       added[member] = true
@@ -180,6 +237,14 @@ if #zargs > 0 then
   if refresh then set('xr', lastNow) end
   if refresh then redis.call('PEXPIRE', x, KEY_TTL) end
 end
+-- Settled reservations leave the zset after the new ones joined: it only empties (and loses its
+-- TTL) when no admit came, and then the next admit sets its TTL and e again.
+if #removed > 0 then
+  local gone = {}
+  for _, m in ipairs(removed) do if not added[m] then gone[#gone + 1] = m end end
+  if #gone > 0 then redis.call('ZREM', x, unpack(gone)) end
+  if #zargs == 0 and redis.call('EXISTS', x) == 0 then set('e', false) end
+end
 local h, gone = {}, {}
 for _, k in ipairs(dirtyList) do
   local v = F[k]
@@ -195,78 +260,6 @@ if #h > 0 then
   redis.call('HSET', s, unpack(h))
   -- TTL with the first write of a day and with each refresh of the reservations' TTL
   if dirty['d'] or dirty['xr'] then redis.call('PEXPIRE', s, KEY_TTL) end
-end
-return result
-`;
-
-/**
- * Settle or release a batch of one key's reservations (release = settle with 0 tokens, 0 cost).
- * KEYS: 1 state hash, 2 reservations zset
- * ARGV: triples of (reservation member, actual tokens, actual cost)
- * Returns per triple: 1 applied, 0 already settled / released / purged (or repeated in this
- * batch), -1 the id is held but with other data (a tampered reservation).
- */
-export const FINISH_LUA = `${HELPERS}
-local s, x = KEYS[1], KEYS[2]
-local n = #ARGV / 3
-local members = {}
-for i = 1, n do members[i] = ARGV[3 * i - 2] end
-local scores = redis.call('ZMSCORE', x, unpack(members))
-
-local function held(m)
-  local id = parse(m)
-  if not id then return false end
-  local pattern = (string.gsub(id, '[%*%?%[%]\\\\]', '\\\\%0')) .. '|*'
-  local cursor = '0'
-  repeat
-    local page = redis.call('ZSCAN', x, cursor, 'MATCH', pattern, 'COUNT', 1000)
-    cursor = page[1]
-    if #page[2] > 0 then return true end
-  until cursor == '0'
-  return false
-end
-
-local f = redis.call('HMGET', s, 'w', 't', 'pt')
-local w, t, pt = tonumber(f[1]), num(f[2]), num(f[3])
-local tChanged, ptChanged = false, false
-local deltas, fields = {}, {}
-local function add(field, v)
-  if v == 0 then return end
-  if not deltas[field] then deltas[field] = 0; fields[#fields + 1] = field end
-  deltas[field] = deltas[field] + v
-end
-local done, removed, result = {}, {}, {}
-for i = 1, n do
-  local m = members[i]
-  if scores[i] and not done[m] then
-    done[m] = true
-    removed[#removed + 1] = m
-    local _, cost, tokens, ws, day, month = parse(m)
-    -- only while the window is still held: a late settle must not rewrite a newer one
-    local delta = tonumber(ARGV[3 * i - 1]) - tokens
-    if delta ~= 0 and w == ws then t = t + delta; tChanged = true end
-    if delta ~= 0 and w == ws + WINDOW then pt = pt + delta; ptChanged = true end
-    add('rd:' .. day, -cost)
-    add('rm:' .. month, -cost)
-    local actual = tonumber(ARGV[3 * i])
-    add('sd:' .. day, actual)
-    add('sm:' .. month, actual)
-    result[i] = 1
-  elseif done[m] or not held(m) then
-    result[i] = 0
-  else
-    result[i] = -1
-  end
-end
-if #removed > 0 then
-  redis.call('ZREM', x, unpack(removed))
-  if tChanged then redis.call('HSET', s, 't', int(t)) end
-  if ptChanged then redis.call('HSET', s, 'pt', int(pt)) end
-  for _, field in ipairs(fields) do
-    if deltas[field] ~= 0 then redis.call('HINCRBY', s, field, int(deltas[field])) end
-  end
-  -- the zset is gone once empty: the next admit sets its TTL and e again
-  if redis.call('EXISTS', x) == 0 then redis.call('HDEL', s, 'e') end
 end
 return result
 `;
