@@ -235,6 +235,16 @@ export function describeCountersContract(
       expect(await spend(T0 + 1)).toEqual({ dailyMicroUsd: 500, monthlyMicroUsd: 500 });
     });
 
+    test("a settlement issued just after midnight lands on its reservation's day and month", async () => {
+      const lastMs = Date.UTC(2030, 0, 31, 23, 59, 59, 999);
+      const res = await admitted({ estimatedCostMicroUsd: 2_000, nowMs: lastMs });
+      const settled = store.settle(res, { tokens: 0, costMicroUsd: 700 }, lastMs + 2);
+      await admitted({ estimatedCostMicroUsd: 500, nowMs: lastMs + 2 });
+      await settled;
+      expect(await store.spend(keyId, "2030-01-31", "2030-01", lastMs + 3)).toEqual({ dailyMicroUsd: 700, monthlyMicroUsd: 700 });
+      expect(await store.spend(keyId, "2030-02-01", "2030-02", lastMs + 3)).toEqual({ dailyMicroUsd: 500, monthlyMicroUsd: 500 });
+    });
+
     test("spend() sees a settlement issued just before it, even when not awaited", async () => {
       const res = await admitted({ estimatedCostMicroUsd: 5_000 });
       const settled = store.settle(res, { tokens: 0, costMicroUsd: 1_234 }, T0 + 1);
