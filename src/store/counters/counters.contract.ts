@@ -211,6 +211,40 @@ export function describeCountersContract(
       expect(await spend(T0 + 200)).toEqual({ dailyMicroUsd: total, monthlyMicroUsd: total });
     });
 
+    test("an admit sees the settlements issued before it, even when not awaited; each lands once", async () => {
+      const limits = { tpmLimit: 1_000, estimatedTokens: 1_000, dailyBudgetMicroUsd: 5_000 };
+      const res = await admitted({ ...limits, estimatedCostMicroUsd: 5_000 });
+      const settled = store.settle(res, { tokens: 200, costMicroUsd: 1_000 }, T0 + 1);
+      // Both the tokens and the budget are free again only if the settlement came first.
+      const next = await admitted({ ...limits, estimatedTokens: 800, estimatedCostMicroUsd: 4_000, nowMs: T0 + 2 });
+      await settled;
+      const repeats = [store.settle(res, { tokens: 0, costMicroUsd: 3_000 }, T0 + 3), store.release(res, T0 + 3)];
+      expect(await store.admit(ask({ ...limits, estimatedTokens: 0, nowMs: T0 + 4 }))).toMatchObject({ reason: "daily_budget" });
+      await Promise.all(repeats);
+      await store.release(next, T0 + 5);
+      expect(await spend(T0 + 5)).toEqual({ dailyMicroUsd: 1_000, monthlyMicroUsd: 1_000 });
+    });
+
+    test("a reservation settled, even when not awaited, may be admitted again under the same id", async () => {
+      const res = await admitted({ reservationId: "again", estimatedCostMicroUsd: 1_000 });
+      const settled = store.settle(res, { tokens: 0, costMicroUsd: 400 }, T0);
+      const again = await admitted({ reservationId: "again", estimatedCostMicroUsd: 1_000 });
+      await settled;
+      expect(await spend()).toEqual({ dailyMicroUsd: 1_400, monthlyMicroUsd: 1_400 });
+      await store.settle(again, { tokens: 0, costMicroUsd: 100 }, T0 + 1);
+      expect(await spend(T0 + 1)).toEqual({ dailyMicroUsd: 500, monthlyMicroUsd: 500 });
+    });
+
+    test("a settlement issued just after midnight lands on its reservation's day and month", async () => {
+      const lastMs = Date.UTC(2030, 0, 31, 23, 59, 59, 999);
+      const res = await admitted({ estimatedCostMicroUsd: 2_000, nowMs: lastMs });
+      const settled = store.settle(res, { tokens: 0, costMicroUsd: 700 }, lastMs + 2);
+      await admitted({ estimatedCostMicroUsd: 500, nowMs: lastMs + 2 });
+      await settled;
+      expect(await store.spend(keyId, "2030-01-31", "2030-01", lastMs + 3)).toEqual({ dailyMicroUsd: 700, monthlyMicroUsd: 700 });
+      expect(await store.spend(keyId, "2030-02-01", "2030-02", lastMs + 3)).toEqual({ dailyMicroUsd: 500, monthlyMicroUsd: 500 });
+    });
+
     test("spend() sees a settlement issued just before it, even when not awaited", async () => {
       const res = await admitted({ estimatedCostMicroUsd: 5_000 });
       const settled = store.settle(res, { tokens: 0, costMicroUsd: 1_234 }, T0 + 1);

@@ -6,7 +6,8 @@
  * gateway sends one command: per-command costs (ioredis, RESP, EVALSHA setup, the hash read
  * and write) are paid per batch instead of per request. Each item's promise settles with its
  * own element of the script's reply. The sender learns whether a batch goes out alone in its
- * turn (then there is no write to share, and auto-pipelining would only add its cost).
+ * turn (then there is no write to share, and auto-pipelining would only add its cost). Another
+ * call may carry a key's queued items instead (`take`): settlements ride with the key's next admit.
  */
 export type BatchArg = string | number;
 export type ItemReply = number | string | number[];
@@ -16,11 +17,29 @@ export interface KeyBatches {
   add(keyId: string, ...args: BatchArg[]): Promise<ItemReply>;
   /** Sends what is queued (for one key, or all) now; resolves when it has been applied. */
   flush(keyId?: string): Promise<void>;
+  /** Removes a key's queued items, for another call to carry; that call answers them. */
+  take(keyId: string): TakenBatch | undefined;
+}
+
+export interface TakenBatch {
+  args: BatchArg[];
+  count: number;
+  /** Settles each item with its reply: `replies[offset + i]` for the i-th item. */
+  answer(replies: ItemReply[], offset: number): void;
+  fail(err: unknown): void;
 }
 
 interface Batch {
   args: BatchArg[];
   waiters: PromiseWithResolvers<ItemReply>[];
+}
+
+function answer(batch: Batch, replies: ItemReply[], offset: number): void {
+  for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(replies[offset + i] ?? 0);
+}
+
+function fail(batch: Batch, err: unknown): void {
+  for (const waiter of batch.waiters) waiter.reject(err);
 }
 
 export function createKeyBatches(
@@ -40,12 +59,8 @@ export function createKeyBatches(
       sent = Promise.reject(err);
     }
     return sent.then(
-      (replies) => {
-        for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(replies[i] ?? 0);
-      },
-      (err: unknown) => {
-        for (const waiter of batch.waiters) waiter.reject(err);
-      },
+      (replies) => answer(batch, replies, 0),
+      (err: unknown) => fail(batch, err),
     );
   }
 
@@ -82,6 +97,17 @@ export function createKeyBatches(
       if (keyId === undefined) return flushAll();
       const batch = batches.get(keyId);
       return batch ? sendBatch(keyId, batch, false) : Promise.resolve();
+    },
+    take(keyId) {
+      const batch = batches.get(keyId);
+      if (!batch) return undefined;
+      batches.delete(keyId);
+      return {
+        args: batch.args,
+        count: batch.waiters.length,
+        answer: (replies, offset) => answer(batch, replies, offset),
+        fail: (err) => fail(batch, err),
+      };
     },
   };
 }

@@ -1,219 +1,75 @@
 /**
  * The Lua side of the Redis counters (key layout in keys.ts). Registered with ioredis
  * `defineCommand`: EVAL the first time on a connection, EVALSHA after, EVAL again only on NOSCRIPT.
- * Every redis.call costs Redis about a microsecond, so the hot paths stay at a handful: an admit
- * batch is one HMGET, one ZMSCORE, one ZADD and one HSET; a settlement batch is a fixed few
- * calls too, whatever its size.
+ * Every redis.call costs Redis about a microsecond, so the hot path stays at a handful whatever
+ * the batch's size: a key's batch of settlements and admits is one HMGET, one ZMSCORE, one ZADD,
+ * one ZREM and one HSET.
  * Numbers computed in Lua go back to Redis through string.format('%d'): Redis would print a
  * Lua number with %.14g and lose digits. The decision arithmetic is exactly core/limits.ts
  * `failedLimits` (keep them in step).
  */
-import { DAY_KEY_TTL_MS, MONTH_KEY_TTL_MS, RESERVATION_TTL_MS, TTL_REFRESH_MS, WINDOW_MS } from "./keys.ts";
-
-/** Shared helpers. Reservation members are "id|cost|tokens|windowStartMs|day|month". */
-const HELPERS = `
-local WINDOW, RES_TTL, KEY_TTL = ${WINDOW_MS}, ${RESERVATION_TTL_MS}, ${MONTH_KEY_TTL_MS}
-local function num(v) return tonumber(v) or 0 end
-local function int(x) return string.format('%d', x) end
-local function parse(m)
-  local id, cost, tokens, ws, day, month = string.match(m, '^([^|]+)|(%d+)|(%d+)|(%-?%d+)|([^|]+)|([^|]+)$')
-  return id, tonumber(cost), tonumber(tokens), tonumber(ws), day, month
-end
-`;
-
-/** UTC "YYYY-MM-DD" of a day number since the epoch (H. Hinnant's civil_from_days). */
-const CIVIL = `
-local function civil(z)
-  z = z + 719468
-  local era = math.floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
-  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-  local mp = math.floor((5 * doy + 2) / 153)
-  local d = doy - math.floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  local y = yoe + era * 400
-  if m <= 2 then y = y + 1 end
-  return string.format('%04d-%02d-%02d', y, m, d)
-end
-`;
+import { DAY_KEY_TTL_MS, TTL_REFRESH_MS } from "./keys.ts";
+import { CIVIL, HELPERS, MEMO } from "./lua-helpers.ts";
 
 /**
- * Admit a batch of one key's requests, one after the other, as if each were its own script:
- * the key's state is read once (one HMGET, other fields on demand), decided on in Lua, and
- * written back once (one HSET, one ZADD for every reservation).
+ * One key's batch: its queued settlements / releases first, then its admits, one after the
+ * other, as if each were its own script. Settlements ride with the next admit of their key (one
+ * script call per request in steady state instead of an admit and a settle), and go out alone
+ * (no admits) when none comes within the settle delay. The key's state is read once (one HMGET),
+ * decided on in Lua, and written back once (one HSET, one ZADD for the new reservations, one
+ * ZREM for the settled ones, after the ZADD so that the zset never empties mid-call).
+ * The state the requests share lives in Lua locals for the whole batch (the rate window, the
+ * seed, the expiry and the day / month of the first request); other days and months (a batch
+ * across midnight, old reservations) go through a table read on demand: every function call
+ * and table access per request costs Redis CPU on the admit's critical path.
  * KEYS: 1 state hash, 2 reservations zset
- * ARGV: per request 3 values: nowMs; the limits "rpm|tpm|daily|monthly|seed" (limits: -1 =
- *       none; seed '1' when the key must be seeded), one string so that a batch, whose
- *       requests almost always share them, sends and parses them once (Lua interns strings:
- *       comparing with the previous request's is a pointer comparison); the reservation
- *       member (carries the estimates, the window start, the day and the month)
- * Returns per request: 0 admitted (reserved); {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly),
- * prevN, currN, prevT, currT, dayUsed, monthUsed} denied, nothing recorded; -1 the key must be
- * seeded from the ledger first (nothing recorded); 'dup' the reservation id is already held.
+ * ARGV: 1 the number of settlements S; then per settlement 3 values: the reservation member,
+ *       the actual tokens and cost (release = 0, 0); then per admit 3 values: nowMs; the limits
+ *       "rpm|tpm|daily|monthly|seed" (limits: -1 = none; seed '1' when the key must be seeded),
+ *       one string so that a batch, whose requests almost always share them, sends and parses
+ *       them once (Lua interns strings: comparing with the previous request's is a pointer
+ *       comparison); the reservation member (carries the estimates, the window start, the day
+ *       and the month)
+ * Returns per admit, then per settlement:
+ *   admit: 0 admitted (reserved); {failedMask (1 rpm, 2 tpm, 4 daily, 8 monthly), prevN, currN,
+ *     prevT, currT, dayUsed, monthUsed} denied, nothing recorded; -1 the key must be seeded from
+ *     the ledger first (nothing recorded); 'dup' the reservation id is already held.
+ *   settlement: 1 applied, 0 already settled / released / purged (or repeated in this batch),
+ *     -1 the id is held but with other data (a tampered reservation).
  */
-export const ADMIT_LUA = `${HELPERS}${CIVIL}
+export const BATCH_LUA = `${HELPERS}${CIVIL}${MEMO}
 local s, x = KEYS[1], KEYS[2]
-local n = #ARGV / 3
-local _, _, _, _, day1, month1 = parse(ARGV[3])
-local F, dirty, dirtyList = {}, {}, {}
-local names = {'w', 'n', 't', 'pn', 'pt', 'seeded', 'e', 'd', 'xr', 'sd:' .. day1, 'rd:' .. day1, 'sm:' .. month1, 'rm:' .. month1}
-local loaded = redis.call('HMGET', s, unpack(names))
-for i, k in ipairs(names) do F[k] = loaded[i] end
--- fields are strings, numbers, or false when absent (written back as HDEL)
-local function get(k)
-  local v = F[k]
-  if v == nil then v = redis.call('HGET', s, k); F[k] = v end
+local S = tonumber(ARGV[1])
+local A = 1 + 3 * S -- admit i's values are ARGV[A + 3i - 2 .. A + 3i]
+local n = (#ARGV - A) / 3
+local _, _, _, day1, month1 = estimates(n > 0 and ARGV[A + 3] or ARGV[2])
+local HOT = {'w', 'n', 't', 'pn', 'pt', 'seeded', 'e', 'd', 'xr', 'sd:' .. day1, 'rd:' .. day1, 'sm:' .. month1, 'rm:' .. month1}
+-- numbers (d: a string), or false when absent (written back as HDEL)
+local was = redis.call('HMGET', s, unpack(HOT))
+for i = 1, 13 do local v = was[i]; was[i] = v and tonumber(v) or v end
+local w, cn, ct, pn, pt, seeded, e, d, xr, sd, rd, sm, rm = unpack(was)
+
+-- fields of other days and months, read on demand
+local G, gDirty = {}, {}
+local function gget(k)
+  local v = G[k]
+  if v == nil then v = redis.call('HGET', s, k); v = v and tonumber(v) or v; G[k] = v end
   return v
 end
-local function set(k, v)
-  F[k] = v
-  if not dirty[k] then dirty[k] = true; dirtyList[#dirtyList + 1] = k end
+local function gset(k, v)
+  G[k] = v
+  gDirty[#gDirty + 1] = k
 end
+local function gadd(k, delta) gset(k, (gget(k) or 0) + delta) end
+
+-- settlements' members, then admits': whether each is held
 local members = {}
-for i = 1, n do members[i] = ARGV[3 * i] end
+for j = 1, S do members[j] = ARGV[3 * j - 1] end
+for i = 1, n do members[S + i] = ARGV[A + 3 * i] end
 local held = redis.call('ZMSCORE', x, unpack(members))
-local added, zargs, result = {}, {}, {}
-local lastNow
-local floor = math.floor
-local function sliding(p, c, elapsed) return floor(p * (WINDOW - elapsed) / WINDOW) + c end
--- the previous request's limits and field names, reused while they repeat
-local lim, rpm, tpm, daily, monthly, seed
-local fDay, sdF, rdF, fMonth, smF, rmF
+local result = {}
 
-for i = 1, n do
-  local o = 3 * (i - 1)
-  local now, member = tonumber(ARGV[o + 1]), ARGV[o + 3]
-  lastNow = ARGV[o + 1]
-  if ARGV[o + 2] ~= lim then
-    lim = ARGV[o + 2]
-    local a, b, c, d, f = string.match(lim, '^(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|([01])$')
-    rpm, tpm, daily, monthly, seed = tonumber(a), tonumber(b), tonumber(c), tonumber(d), f == '1'
-  end
-  local _, cost, est, ws, day, month = parse(member)
-  if day ~= fDay then fDay, sdF, rdF = day, 'sd:' .. day, 'rd:' .. day end
-  if month ~= fMonth then fMonth, smF, rmF = month, 'sm:' .. month, 'rm:' .. month end
-  -- the seed flag holds the ms until which it stands (compared with the caller's clock)
-  if seed and num(get('seeded')) <= now then
-    result[i] = -1
-  else
-    -- reservations whose process died: stop counting them (e: the earliest live expiry)
-    local e = tonumber(get('e'))
-    if e and e <= now then
-      for _, m in ipairs(redis.call('ZRANGEBYSCORE', x, '-inf', ARGV[o + 1])) do
-        local _, c, _, _, rday, rmonth = parse(m)
-        if c > 0 then
-          set('rd:' .. rday, num(get('rd:' .. rday)) - c)
-          set('rm:' .. rmonth, num(get('rm:' .. rmonth)) - c)
-        end
-      end
-      redis.call('ZREMRANGEBYSCORE', x, '-inf', ARGV[o + 1])
-      local first = redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')
-      set('e', first[2] or false)
-    end
-    -- a new day: drop day fields older than ${DAY_KEY_TTL_MS} ms and month fields older than
-    -- KEY_TTL, as the memory twin prunes
-    local d = get('d')
-    if not d or day > d then
-      set('d', day)
-      local cutDay = civil(math.floor((now - ${DAY_KEY_TTL_MS}) / 86400000))
-      local cutMonth = string.sub(civil(math.floor((now - KEY_TTL) / 86400000)), 1, 7)
-      for _, k in ipairs(redis.call('HKEYS', s)) do
-        local unit, when = string.match(k, '^[sr]([dm]):(.+)$')
-        if (unit == 'd' and when < cutDay) or (unit == 'm' and when < cutMonth) then set(k, false) end
-      end
-    end
-
-    -- the rate window: w is the newest window written, pn/pt the one before it
-    local w = tonumber(get('w'))
-    local prevN, prevT, currN, currT, slot = 0, 0, 0, 0, 'new'
-    if w == ws then
-      currN, currT, prevN, prevT, slot = num(get('n')), num(get('t')), num(get('pn')), num(get('pt')), 'curr'
-    elseif w == ws - WINDOW then
-      prevN, prevT, slot = num(get('n')), num(get('t')), 'roll'
-    elseif w == ws + WINDOW then
-      currN, currT, slot = num(get('pn')), num(get('pt')), 'prev' -- a caller whose clock is a window behind
-    elseif w and w > ws then
-      slot = 'none'
-    end
-    local rd, rm = num(get(rdF)), num(get(rmF))
-    local dayUsed = num(get(sdF)) + rd
-    local monthUsed = num(get(smF)) + rm
-
-    local elapsed = now - ws
-    local failed = 0
-    if rpm >= 0 and sliding(prevN, currN, elapsed) + 1 > rpm then failed = failed + 1 end
-    if tpm >= 0 and sliding(prevT, currT, elapsed) + est > tpm then failed = failed + 2 end
-    if daily >= 0 and dayUsed >= daily then failed = failed + 4 end
-    if monthly >= 0 and monthUsed >= monthly then failed = failed + 8 end
-
-    if failed > 0 then
-      result[i] = {failed, prevN, currN, prevT, currT, dayUsed, monthUsed}
-    elseif held[i] or added[member] then
-      result[i] = 'dup'
-    else
-      added[member] = true
-      zargs[#zargs + 1] = int(now + RES_TTL)
-      zargs[#zargs + 1] = member
-      if slot == 'curr' then
-        set('n', currN + 1); set('t', currT + est)
-      elseif slot == 'roll' or slot == 'new' then
-        set('w', ws); set('n', 1); set('t', est); set('pn', prevN); set('pt', prevT)
-      elseif slot == 'prev' then
-        set('pn', currN + 1); set('pt', currT + est)
-      end
-      if cost > 0 then set(rdF, rd + cost); set(rmF, rm + cost) end
-      result[i] = 0
-    end
-  end
-end
-
-if #zargs > 0 then
-  redis.call('ZADD', x, unpack(zargs))
-  local xr = tonumber(get('xr'))
-  local now = tonumber(lastNow)
-  local refresh = not get('e') or not xr or now >= xr + ${TTL_REFRESH_MS} or now < xr
-  if not get('e') then
-    -- the set was empty (or state was lost): its earliest member is the new e
-    set('e', redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')[2])
-  end
-  if refresh then set('xr', lastNow) end
-  if refresh then redis.call('PEXPIRE', x, KEY_TTL) end
-end
-local h, gone = {}, {}
-for _, k in ipairs(dirtyList) do
-  local v = F[k]
-  if v == false then
-    gone[#gone + 1] = k
-  else
-    h[#h + 1] = k
-    h[#h + 1] = type(v) == 'number' and int(v) or v
-  end
-end
-if #gone > 0 then redis.call('HDEL', s, unpack(gone)) end
-if #h > 0 then
-  redis.call('HSET', s, unpack(h))
-  -- TTL with the first write of a day and with each refresh of the reservations' TTL
-  if dirty['d'] or dirty['xr'] then redis.call('PEXPIRE', s, KEY_TTL) end
-end
-return result
-`;
-
-/**
- * Settle or release a batch of one key's reservations (release = settle with 0 tokens, 0 cost).
- * KEYS: 1 state hash, 2 reservations zset
- * ARGV: triples of (reservation member, actual tokens, actual cost)
- * Returns per triple: 1 applied, 0 already settled / released / purged (or repeated in this
- * batch), -1 the id is held but with other data (a tampered reservation).
- */
-export const FINISH_LUA = `${HELPERS}
-local s, x = KEYS[1], KEYS[2]
-local n = #ARGV / 3
-local members = {}
-for i = 1, n do members[i] = ARGV[3 * i - 2] end
-local scores = redis.call('ZMSCORE', x, unpack(members))
-
-local function held(m)
+local function heldAsOther(m)
   local id = parse(m)
   if not id then return false end
   local pattern = (string.gsub(id, '[%*%?%[%]\\\\]', '\\\\%0')) .. '|*'
@@ -225,48 +81,176 @@ local function held(m)
   until cursor == '0'
   return false
 end
-
-local f = redis.call('HMGET', s, 'w', 't', 'pt')
-local w, t, pt = tonumber(f[1]), num(f[2]), num(f[3])
-local tChanged, ptChanged = false, false
-local deltas, fields = {}, {}
-local function add(field, v)
-  if v == 0 then return end
-  if not deltas[field] then deltas[field] = 0; fields[#fields + 1] = field end
-  deltas[field] = deltas[field] + v
-end
-local done, removed, result = {}, {}, {}
-for i = 1, n do
-  local m = members[i]
-  if scores[i] and not done[m] then
-    done[m] = true
+local settled, removed = {}, {}
+for j = 1, S do
+  local m = ARGV[3 * j - 1]
+  if held[j] and not settled[m] then
+    settled[m] = true
     removed[#removed + 1] = m
-    local _, cost, tokens, ws, day, month = parse(m)
+    local cost, tokens, ws, day, month = estimates(m)
     -- only while the window is still held: a late settle must not rewrite a newer one
-    local delta = tonumber(ARGV[3 * i - 1]) - tokens
-    if delta ~= 0 and w == ws then t = t + delta; tChanged = true end
-    if delta ~= 0 and w == ws + WINDOW then pt = pt + delta; ptChanged = true end
-    add('rd:' .. day, -cost)
-    add('rm:' .. month, -cost)
-    local actual = tonumber(ARGV[3 * i])
-    add('sd:' .. day, actual)
-    add('sm:' .. month, actual)
-    result[i] = 1
-  elseif done[m] or not held(m) then
-    result[i] = 0
+    local delta = cnum(ARGV[3 * j]) - tokens
+    if delta ~= 0 then
+      if w == ws then ct = (ct or 0) + delta
+      elseif w == ws + WINDOW then pt = (pt or 0) + delta end
+    end
+    local actual = cnum(ARGV[3 * j + 1])
+    if day == day1 then
+      if cost > 0 then rd = (rd or 0) - cost end
+      if actual > 0 then sd = (sd or 0) + actual end
+    else
+      if cost > 0 then gadd('rd:' .. day, -cost) end
+      if actual > 0 then gadd('sd:' .. day, actual) end
+    end
+    if month == month1 then
+      if cost > 0 then rm = (rm or 0) - cost end
+      if actual > 0 then sm = (sm or 0) + actual end
+    else
+      if cost > 0 then gadd('rm:' .. month, -cost) end
+      if actual > 0 then gadd('sm:' .. month, actual) end
+    end
+    result[n + j] = 1
+  elseif settled[m] or not heldAsOther(m) then
+    result[n + j] = 0
   else
-    result[i] = -1
+    result[n + j] = -1
   end
 end
-if #removed > 0 then
-  redis.call('ZREM', x, unpack(removed))
-  if tChanged then redis.call('HSET', s, 't', int(t)) end
-  if ptChanged then redis.call('HSET', s, 'pt', int(pt)) end
-  for _, field in ipairs(fields) do
-    if deltas[field] ~= 0 then redis.call('HINCRBY', s, field, int(deltas[field])) end
+
+local added, zargs, expiries = {}, {}, {}
+local lastNow
+local floor = math.floor
+-- the previous request's limits, reused while they repeat
+local lim, rpm, tpm, daily, monthly, seed
+
+for i = 1, n do
+  local o = A + 3 * (i - 1)
+  local nowS, member = ARGV[o + 1], ARGV[o + 3]
+  local now = cnum(nowS)
+  lastNow = now
+  if ARGV[o + 2] ~= lim then
+    lim = ARGV[o + 2]
+    local a, b, c, f, g = string.match(lim, '^(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|([01])$')
+    rpm, tpm, daily, monthly, seed = tonumber(a), tonumber(b), tonumber(c), tonumber(f), g == '1'
   end
-  -- the zset is gone once empty: the next admit sets its TTL and e again
-  if redis.call('EXISTS', x) == 0 then redis.call('HDEL', s, 'e') end
+  local cost, est, ws, day, month = estimates(member)
+  -- the seed flag holds the ms until which it stands (compared with the caller's clock)
+  if seed and (seeded or 0) <= now then
+    result[i] = -1
+  else
+    -- reservations whose process died: stop counting them (e: the earliest live expiry)
+    if e and e <= now then
+      for _, m in ipairs(redis.call('ZRANGEBYSCORE', x, '-inf', nowS)) do
+        -- settled ones in this call are accounted already (their ZREM comes last)
+        if not settled[m] then
+          local c, _, _, rday, rmonth = estimates(m)
+          if c > 0 then
+            if rday == day1 then rd = (rd or 0) - c else gadd('rd:' .. rday, -c) end
+            if rmonth == month1 then rm = (rm or 0) - c else gadd('rm:' .. rmonth, -c) end
+          end
+        end
+      end
+      redis.call('ZREMRANGEBYSCORE', x, '-inf', nowS)
+      e = tonumber(redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')[2]) or false
+    end
+    -- a new day: drop day fields older than ${DAY_KEY_TTL_MS} ms and month fields older than
+    -- KEY_TTL, as the memory twin prunes
+    if not d or day > d then
+      d = day
+      local cutDay = civil(floor((now - ${DAY_KEY_TTL_MS}) / 86400000))
+      local cutMonth = string.sub(civil(floor((now - KEY_TTL) / 86400000)), 1, 7)
+      for _, k in ipairs(redis.call('HKEYS', s)) do
+        local unit, when = string.match(k, '^[sr]([dm]):(.+)$')
+        if (unit == 'd' and when < cutDay) or (unit == 'm' and when < cutMonth) then
+          if k == HOT[10] then sd = false elseif k == HOT[11] then rd = false
+          elseif k == HOT[12] then sm = false elseif k == HOT[13] then rm = false
+          else gset(k, false) end
+        end
+      end
+    end
+
+    -- the rate window: w is the newest window written, pn/pt the one before it
+    local prevN, prevT, currN, currT, slot = 0, 0, 0, 0, 'new'
+    if w == ws then
+      currN, currT, prevN, prevT, slot = cn or 0, ct or 0, pn or 0, pt or 0, 'curr'
+    elseif w == ws - WINDOW then
+      prevN, prevT, slot = cn or 0, ct or 0, 'roll'
+    elseif w == ws + WINDOW then
+      currN, currT, slot = pn or 0, pt or 0, 'prev' -- a caller whose clock is a window behind
+    elseif w and w > ws then
+      slot = 'none'
+    end
+    local dayR, dayUsed, monthR, monthUsed
+    if day == day1 then dayR = rd or 0; dayUsed = (sd or 0) + dayR
+    else dayR = gget('rd:' .. day) or 0; dayUsed = (gget('sd:' .. day) or 0) + dayR end
+    if month == month1 then monthR = rm or 0; monthUsed = (sm or 0) + monthR
+    else monthR = gget('rm:' .. month) or 0; monthUsed = (gget('sm:' .. month) or 0) + monthR end
+
+    local elapsed = now - ws
+    local failed = 0
+    if rpm >= 0 and floor(prevN * (WINDOW - elapsed) / WINDOW) + currN + 1 > rpm then failed = 1 end
+    if tpm >= 0 and floor(prevT * (WINDOW - elapsed) / WINDOW) + currT + est > tpm then failed = failed + 2 end
+    if daily >= 0 and dayUsed >= daily then failed = failed + 4 end
+    if monthly >= 0 and monthUsed >= monthly then failed = failed + 8 end
+
+    if failed > 0 then
+      result[i] = {failed, prevN, currN, prevT, currT, dayUsed, monthUsed}
+    elseif (held[S + i] and not settled[member]) or added[member] then
+      result[i] = 'dup'
+    else
+      added[member] = true
+      local expiry = expiries[nowS]
+      if not expiry then expiry = int(now + RES_TTL); expiries[nowS] = expiry end
+      zargs[#zargs + 1] = expiry
+      zargs[#zargs + 1] = member
+      if slot == 'curr' then
+        cn = currN + 1; ct = currT + est
+      elseif slot == 'roll' or slot == 'new' then
+        w = ws; cn = 1; ct = est; pn = prevN; pt = prevT
+      elseif slot == 'prev' then
+        pn = currN + 1; pt = currT + est
+      end
+      if cost > 0 then
+        if day == day1 then rd = dayR + cost else gset('rd:' .. day, dayR + cost) end
+        if month == month1 then rm = monthR + cost else gset('rm:' .. month, monthR + cost) end
+      end
+      result[i] = 0
+    end
+  end
+end
+
+if #zargs > 0 then
+  redis.call('ZADD', x, unpack(zargs))
+  local refresh = not e or not xr or lastNow >= xr + ${TTL_REFRESH_MS} or lastNow < xr
+  -- the set was empty (or state was lost): its earliest member is the new e
+  if not e then e = tonumber(redis.call('ZRANGE', x, 0, 0, 'WITHSCORES')[2]) end
+  if refresh then
+    xr = lastNow
+    redis.call('PEXPIRE', x, KEY_TTL)
+  end
+end
+-- It only empties (and loses its TTL) when no admit came: the next admit sets both again.
+if #removed > 0 then
+  local gone = {}
+  for _, m in ipairs(removed) do if not added[m] then gone[#gone + 1] = m end end
+  if #gone > 0 then redis.call('ZREM', x, unpack(gone)) end
+  if #zargs == 0 and redis.call('EXISTS', x) == 0 then e = false end
+end
+
+local h, hdel = {}, {}
+local function put(k, v)
+  if v == false then hdel[#hdel + 1] = k
+  else h[#h + 1] = k; h[#h + 1] = type(v) == 'number' and int(v) or v end
+end
+local final = {w, cn, ct, pn, pt, seeded, e, d, xr, sd, rd, sm, rm}
+for i = 1, 13 do if final[i] ~= was[i] then put(HOT[i], final[i]) end end
+local seen = {}
+for _, k in ipairs(gDirty) do if not seen[k] then seen[k] = true; put(k, G[k]) end end
+if #hdel > 0 then redis.call('HDEL', s, unpack(hdel)) end
+if #h > 0 then
+  redis.call('HSET', s, unpack(h))
+  -- TTL with the first write of a day and with each refresh of the reservations' TTL
+  if d ~= was[8] or xr ~= was[9] then redis.call('PEXPIRE', s, KEY_TTL) end
 end
 return result
 `;

@@ -5,6 +5,7 @@ import { T0, describeCountersContract } from "./counters.contract.ts";
 import { createMemoryCounters } from "./memory-counters.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation } from "./types.ts";
+import { ReservationMismatchError } from "./validate.ts";
 
 const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const filePrefix = `test:${crypto.randomUUID()}:`;
@@ -81,7 +82,7 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
       // Settled by 20 requests finishing at about the same time: one script call for all.
       await Promise.all(reservations.map((r) => store.settle(r, { tokens: 50, costMicroUsd: 500 }, T0 + 30)));
       expect(sent.length).toBe(21);
-      expect(sent[20]!.name).toBe("eval");
+      expect(sent[20]!.name).toBe("evalsha"); // the admits' script: settlements and admits are one
       expect(await store.spend("k", "2030-01-15", "2030-01", T0 + 30)).toEqual({
         dailyMicroUsd: 20 * 500,
         monthlyMicroUsd: 20 * 500,
@@ -95,6 +96,57 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
       expect(together.slice(10).every((v) => !v.ok && v.reason === "rpm")).toBe(true);
     } finally {
       stop();
+      redis.disconnect();
+    }
+  });
+
+  test("queued settlements ride with the key's next admit: one command, applied before it decides", async () => {
+    const redis = createRedisClient(url);
+    await pingRedis(redis, 2_000);
+    // The delay is never reached: only an admit can send these settlements.
+    const store = createRedisCounters(redis, { prefix: `${filePrefix}carry:`, settleDelayMs: 60_000 });
+    const budget = { rpmLimit: null, tpmLimit: 1_000, estimatedTokens: 500, dailyBudgetMicroUsd: 2_000, estimatedCostMicroUsd: 1_000 };
+    const { sent, stop } = recordCommands(redis);
+    try {
+      const held = await Promise.all([1, 2].map((i) => store.admit(request({ ...budget, nowMs: T0 + i }))));
+      expect(sent.length).toBe(1);
+      const settled = held.map((v) => {
+        if (!v.ok) throw new Error("expected admission");
+        return store.settle(v.reservation, { tokens: 100, costMicroUsd: 300 }, T0 + 10);
+      });
+      // Without the settlements both the tokens and the budget would be exhausted.
+      const next = await store.admit(request({ ...budget, nowMs: T0 + 20 }));
+      expect(next.ok).toBe(true);
+      await Promise.all(settled);
+      expect(sent.length).toBe(2);
+      // Applied once: a repeat carried by the next admit is a no-op.
+      const repeat = held.map((v) => v.ok && store.release(v.reservation, T0 + 30));
+      expect((await store.admit(request({ ...budget, estimatedTokens: 0, estimatedCostMicroUsd: 0, nowMs: T0 + 30 }))).ok).toBe(true);
+      await Promise.all(repeat);
+      expect(sent.length).toBe(3);
+      expect(await store.spend("k", "2030-01-15", "2030-01", T0 + 40)).toEqual({ dailyMicroUsd: 1_600, monthlyMicroUsd: 1_600 });
+    } finally {
+      stop();
+      await store.close();
+      redis.disconnect();
+    }
+  });
+
+  test("a tampered settlement carried by an admit fails alone; a failed call fails what it carried", async () => {
+    const redis = createRedisClient(url);
+    await pingRedis(redis, 2_000);
+    const store = createRedisCounters(redis, { prefix: `${filePrefix}carryfail:`, settleDelayMs: 60_000 });
+    try {
+      const first = await store.admit(request({}));
+      if (!first.ok) throw new Error("expected admission");
+      const tampered = store.settle({ ...first.reservation, day: "2030-01-16" }, { tokens: 0, costMicroUsd: 0 }, T0 + 1);
+      expect((await store.admit(request({ nowMs: T0 + 2 }))).ok).toBe(true);
+      await expect(tampered).rejects.toThrow(ReservationMismatchError);
+      const queued = store.settle(first.reservation, { tokens: 0, costMicroUsd: 10 }, T0 + 3).catch((err: Error) => err);
+      redis.disconnect();
+      await expect(store.admit(request({ nowMs: T0 + 4 }))).rejects.toThrow();
+      expect(await queued).toBeInstanceOf(Error);
+    } finally {
       redis.disconnect();
     }
   });
@@ -153,8 +205,9 @@ describe.skipIf(!reachable && !process.env.CI)("redis counters", () => {
     await pingRedis(dying, 2_000);
     const doomed = createRedisCounters(dying, { prefix, settleDelayMs: 60_000 });
     const budget = { rpmLimit: null, tpmLimit: null, monthlyBudgetMicroUsd: null, dailyBudgetMicroUsd: 3_000 };
-    for (let i = 0; i < 3; i++) {
-      const verdict = await doomed.admit(request({ ...budget, nowMs: T0 + i }));
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await doomed.admit(request({ ...budget, nowMs: T0 + i })));
+    for (const verdict of verdicts) {
       if (!verdict.ok) throw new Error("expected admission");
       doomed.settle(verdict.reservation, { tokens: 1, costMicroUsd: 1_000 }, T0 + 10).catch(() => {});
     }

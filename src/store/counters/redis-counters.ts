@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { explainDenial, windowStartOf, type DenyReason, type LimitsSnapshot } from "../../core/limits.ts";
 import { pingRedis } from "../redis.ts";
 import { MONTH_KEY_TTL_MS, SEEDED_TTL_MS, assertPrefix, keyspaceOf, reservationMember } from "./keys.ts";
-import { ADMIT_LUA, FINISH_LUA, SPEND_LUA } from "./lua.ts";
+import { BATCH_LUA, SPEND_LUA } from "./lua.ts";
 import { createKeyBatches, type BatchArg, type ItemReply } from "./key-batches.ts";
 import type { AdmitRequest, AdmitVerdict, CountersStore, Reservation, SpendRow } from "./types.ts";
 import { reservationOf } from "./reservation.ts";
@@ -10,18 +10,18 @@ import { utcCalendar } from "./utc-calendar.ts";
 import { ReservationMismatchError, assertAdmitRequest, assertSettlement, assertSpendRow } from "./validate.ts";
 
 type Arg = string | number;
-type ScriptCall = (...args: BatchArg[]) => Promise<ItemReply[]>;
 interface ScriptCommands {
-  relaynaCountersAdmit(...args: BatchArg[]): Promise<ItemReply[]>;
-  relaynaCountersFinish(...args: BatchArg[]): Promise<ItemReply[]>;
-  relaynaCountersAdmitAlone(...args: BatchArg[]): Promise<ItemReply[]>;
-  relaynaCountersFinishAlone(...args: BatchArg[]): Promise<ItemReply[]>;
+  relaynaCountersBatch(...args: BatchArg[]): Promise<ItemReply[]>;
+  relaynaCountersBatchAlone(...args: BatchArg[]): Promise<ItemReply[]>;
   relaynaCountersSpend(...args: Arg[]): Promise<number[]>;
 }
 
 export interface RedisCountersOptions {
   prefix: string;
-  /** Settlements wait at most this long to be sent together (default 2 ms). */
+  /**
+   * Settlements ride with their key's next admit; with none coming they are sent on their own
+   * after at most this long (default 2 ms).
+   */
   settleDelayMs?: number;
   /** A key's queued settlements (admits) are sent at once when there are this many (default 64). */
   settleMaxBatch?: number;
@@ -39,19 +39,17 @@ const FAILED_BITS: [number, DenyReason][] = [
 /** Registers the scripts once per client; a second store on the same client reuses them. */
 function withScripts(client: Redis): Redis & ScriptCommands {
   const scripted = client as Redis & Partial<ScriptCommands>;
-  if (!scripted.relaynaCountersAdmit) {
-    client.defineCommand("relaynaCountersAdmit", { lua: ADMIT_LUA, numberOfKeys: 2 });
-    client.defineCommand("relaynaCountersFinish", { lua: FINISH_LUA, numberOfKeys: 2 });
+  if (!scripted.relaynaCountersBatch) {
+    client.defineCommand("relaynaCountersBatch", { lua: BATCH_LUA, numberOfKeys: 2 });
     client.defineCommand("relaynaCountersSpend", { lua: SPEND_LUA, numberOfKeys: 2 });
-    // The same scripts for a batch that goes out alone in its turn: written at once rather
+    // The same script for a batch that goes out alone in its turn: written at once rather
     // than through auto-pipelining, whose per-command pipeline costs the gateway ~2-3 us per
     // metered request at ~12 requests per call (measured; with several keys a turn, the
     // shared write wins, so those keep it).
-    client.defineCommand("relaynaCountersAdmitAlone", { lua: ADMIT_LUA, numberOfKeys: 2 });
-    client.defineCommand("relaynaCountersFinishAlone", { lua: FINISH_LUA, numberOfKeys: 2 });
+    client.defineCommand("relaynaCountersBatchAlone", { lua: BATCH_LUA, numberOfKeys: 2 });
     const ignored = client.options.autoPipeliningIgnoredCommands ?? [];
     // a new array: the default one is shared by every client
-    client.options.autoPipeliningIgnoredCommands = [...ignored, "relaynaCountersAdmitAlone", "relaynaCountersFinishAlone"];
+    client.options.autoPipeliningIgnoredCommands = [...ignored, "relaynaCountersBatchAlone"];
   }
   return client as Redis & ScriptCommands;
 }
@@ -68,10 +66,15 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
   // directly could overtake one of the same key still held there: a key goes direct only
   // while none of its calls is pipelined and unanswered.
   const pipelined = new Map<string, number>();
-  function script(keyId: string, alone: boolean, direct: ScriptCall, piped: ScriptCall, args: BatchArg[]) {
+  function script(keyId: string, alone: boolean, args: BatchArg[]): Promise<ItemReply[]> {
     const keys = keysOf(keyId);
-    if (alone && !pipelined.has(keyId)) return direct.call(redis, keys.state, keys.reservations, ...args);
-    return trackPipelined(keyId, () => piped.call(redis, keys.state, keys.reservations, ...args));
+    try {
+      if (alone && !pipelined.has(keyId)) return redis.relaynaCountersBatchAlone(keys.state, keys.reservations, ...args);
+      return trackPipelined(keyId, () => redis.relaynaCountersBatch(keys.state, keys.reservations, ...args));
+    } catch (err) {
+      // as a rejection: a call carrying settlements must answer them too
+      return Promise.reject(err);
+    }
   }
   function trackPipelined<T>(keyId: string, call: () => Promise<T>): Promise<T> {
     pipelined.set(keyId, (pipelined.get(keyId) ?? 0) + 1);
@@ -91,15 +94,28 @@ export function createRedisCounters(client: Redis, opts: RedisCountersOptions): 
     return sent;
   }
   // Admits that arrive together (same turn of the event loop) share one script call: no wait
-  // is added, and each is still decided and reserved atomically, in arrival order.
+  // is added, and each is still decided and reserved atomically, in arrival order. The key's
+  // queued settlements ride in the same call, applied before the admits decide: in steady
+  // state a metered request costs one script call, not an admit and a settle.
   const admits = createKeyBatches(
-    (keyId, args, alone) => script(keyId, alone, redis.relaynaCountersAdmitAlone, redis.relaynaCountersAdmit, args),
+    (keyId, args, alone) => {
+      const carried = settlements.take(keyId);
+      if (!carried) return script(keyId, alone, [0, ...args]);
+      const sent = script(keyId, alone, [carried.count, ...carried.args, ...args]);
+      // replies: the admits', then the settlements'
+      sent.then(
+        (replies) => carried.answer(replies, args.length / 3),
+        (err: unknown) => carried.fail(err),
+      );
+      return sent;
+    },
     { delayMs: 0, maxBatch: opts.admitMaxBatch ?? 64 },
   );
-  const settlements = createKeyBatches(
-    (keyId, args, alone) => script(keyId, alone, redis.relaynaCountersFinishAlone, redis.relaynaCountersFinish, args),
-    { delayMs: opts.settleDelayMs ?? 2, maxBatch: opts.settleMaxBatch ?? 64 },
-  );
+  // Settlements no admit came to carry within the delay go out on their own.
+  const settlements = createKeyBatches((keyId, args, alone) => script(keyId, alone, [args.length / 3, ...args]), {
+    delayMs: opts.settleDelayMs ?? 2,
+    maxBatch: opts.settleMaxBatch ?? 64,
+  });
 
   async function admit(req: AdmitRequest): Promise<AdmitVerdict> {
     assertAdmitRequest(req);

@@ -66,9 +66,10 @@ export interface CountersStore {
    * Replace the estimate with the actual: the token difference goes back to (or is added to)
    * the reservation's bucket while it still exists, the cost moves from reserved to spent.
    * A no-op when the reservation was already settled, released or purged after expiry
-   * (> 1 h: the ledger rebuild then restores the spend). Redis applies settlements in
-   * batches (every few ms); the promise resolves once this one has been applied, and until
-   * then the estimate stays reserved.
+   * (> 1 h: the ledger rebuild then restores the spend). Redis applies a settlement with the
+   * key's next admit (before that admit decides), or on its own after a few ms when no admit
+   * comes; the promise resolves once it has been applied, and until then the estimate stays
+   * reserved.
    */
   settle(res: Reservation, actual: { tokens: number; costMicroUsd: number }, nowMs: number): Promise<void>;
   /** The request failed: give back its tokens and cost; it still counts for RPM. Idempotent. */
