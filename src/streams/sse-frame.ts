@@ -64,9 +64,11 @@ export class SseFrame {
     if (!this.#encoded) {
       const head = this.#event === undefined ? "" : `event: ${this.#event}\n`;
       const data = this.#data;
-      // One line is the usual case (JSON.stringify never writes a line break): no split.
-      const lines = hasLineBreak(data) ? data.split(LINE_BREAK).map((line) => `data: ${line}\n`).join("") : `data: ${data}\n`;
-      this.#encoded = encoder.encode(`${head}${lines}\n`);
+      // One line is the usual case (JSON.stringify never writes a line break): no split. Checked on
+      // the wire text itself, so a spliced `data` (a rope) is flattened once, not twice.
+      const line = `data: ${data}\n\n`;
+      const lines = line.indexOf("\n") === line.length - 2 && !line.includes("\r") ? line : `${data.split(LINE_BREAK).map((l) => `data: ${l}\n`).join("")}\n`;
+      this.#encoded = encoder.encode(head === "" ? lines : `${head}${lines}`);
     }
     return this.#encoded;
   }
