@@ -115,7 +115,7 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
       }
       // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
       if (holdsNoText(data) && !holding()) return emit(frame);
-      const chunk = parseDataObject<Chunk>(frame.data);
+      const chunk = frame.object<Chunk>();
       if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
@@ -155,7 +155,7 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
       }
       if (changed) {
         const spliced = !edit || other ? null : edit.old === null ? insertContent(data, edit.next) : replaceContent(data, edit.old, edit.next);
-        frame.replaceData(spliced ?? JSON.stringify(chunk));
+        frame.replaceData(spliced ?? JSON.stringify(chunk), chunk);
       }
       emit(frame);
     },
