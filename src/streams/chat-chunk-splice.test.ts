@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { holdsNoText, insertContent, replaceContent } from "./chat-chunk-splice.ts";
+import { contentIn, contentShape, holdsNoText, insertContent, replaceContent } from "./chat-chunk-splice.ts";
 
 describe("chat chunk splices", () => {
   test.each([
@@ -26,6 +26,28 @@ describe("chat chunk splices", () => {
     ["not the value expected", '{"delta":{"content":"xy"}}', "x", "", null],
   ])("replaceContent: %s", (_name, data, old, next, expected) => {
     expect(replaceContent(data, old, next)).toBe(expected);
+  });
+
+  const shape = contentShape('{"id":"c","choices":[{"index":0,"delta":{"content":"lorem ip"},"finish_reason":null}]}', "lorem ip")!;
+
+  test("contentShape: the text around the content value, the value left out", () => {
+    expect(shape).toEqual({ head: '{"id":"c","choices":[{"index":0,"delta":{"content":', tail: '},"finish_reason":null}]}' });
+    expect(contentShape('{"a":{"content":"x"},"delta":{"content":"x"}}', "x")).toBeNull();
+  });
+
+  test.each([
+    ["same shape", '{"id":"c","choices":[{"index":0,"delta":{"content":"sum dolo"},"finish_reason":null}]}', "sum dolo"],
+    ["empty value", '{"id":"c","choices":[{"index":0,"delta":{"content":""},"finish_reason":null}]}', ""],
+    ["non-ASCII", '{"id":"c","choices":[{"index":0,"delta":{"content":"é🌍"},"finish_reason":null}]}', "é🌍"],
+    ["an escape in the value", '{"id":"c","choices":[{"index":0,"delta":{"content":"a\\"b"},"finish_reason":null}]}', null],
+    ["a quote ends the value early", '{"id":"c","choices":[{"index":0,"delta":{"content":"a","x":"b"},"finish_reason":null}]}', null],
+    ["a control character", '{"id":"c","choices":[{"index":0,"delta":{"content":"a\tb"},"finish_reason":null}]}', null],
+    ["null content", '{"id":"c","choices":[{"index":0,"delta":{"content":null},"finish_reason":null}]}', null],
+    ["other head", '{"id":"d","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}', null],
+    ["other tail", '{"id":"c","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}', null],
+    ["head and tail overlap", '{"id":"c","choices":[{"index":0,"delta":{"content":},"finish_reason":null}]}', null],
+  ])("contentIn: %s", (_name, data, expected) => {
+    expect(contentIn(data, shape)).toBe(expected);
   });
 
   test.each([

@@ -38,18 +38,46 @@ export function holdsNoText(data: string): boolean {
   return true;
 }
 
+/** A chunk's text before and after its one `"content"` value, that value left out. */
+export interface ContentShape {
+  head: string;
+  tail: string;
+}
+
 /**
- * `data` with its `"content"` value `old` replaced by `next`: `"content"` occurs once, as a key
- * whose value is written exactly as JSON.stringify(old), and no backslash appears outside it.
+ * The shape of `data` around its `"content"` value `old`: `"content"` occurs once, as a key whose
+ * value is written exactly as JSON.stringify(old), and no backslash appears outside it.
  */
-export function replaceContent(data: string, old: string, next: string): string | null {
+export function contentShape(data: string, old: string): ContentShape | null {
   const at = soleValueAt(data, CONTENT_KEY);
   const quoted = JSON.stringify(old);
   if (at < 0 || !data.startsWith(quoted, at)) return null;
   const end = at + quoted.length;
   const backslash = data.indexOf(BACKSLASH);
   if (backslash >= 0 && (backslash < at || data.lastIndexOf(BACKSLASH) >= end)) return null;
-  return `${data.slice(0, at)}${JSON.stringify(next)}${data.slice(end)}`;
+  return { head: data.slice(0, at), tail: data.slice(end) };
+}
+
+/** `data` with its `"content"` value `old` replaced by `next`, when `contentShape` is certain. */
+export function replaceContent(data: string, old: string, next: string): string | null {
+  const shape = contentShape(data, old);
+  return shape && `${shape.head}${JSON.stringify(next)}${shape.tail}`;
+}
+
+/** A string value needing no escape: its text is what is written between its quotes. */
+const PLAIN_STRING = /^"[^"\\\u0000-\u001f]*"$/;
+
+/**
+ * The content of `data` when it is written as `shape` around a plain string value: another
+ * value put between the same head and tail is the same key of the same structure (the value
+ * cannot end early without a quote, nor escape anything without a backslash). Null otherwise.
+ */
+export function contentIn(data: string, shape: ContentShape): string | null {
+  const { head, tail } = shape;
+  const end = data.length - tail.length;
+  if (end - head.length < 2 || !data.startsWith(head) || !data.endsWith(tail)) return null;
+  const value = data.slice(head.length, end);
+  return PLAIN_STRING.test(value) ? value.slice(1, -1) : null;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { createStreamRedactor, PiiVault } from "../guardrails/pii-redact/index.ts";
+import { describe, expect, spyOn, test } from "bun:test";
+import { createStreamRedactor, PiiVault, restoreText } from "../guardrails/pii-redact/index.ts";
 import { createDeltaTextStage, createDeltaTextTransform, type TextChannel } from "./delta-text-transform.ts";
 import { SseFrame } from "./sse-frame.ts";
 
@@ -92,5 +92,60 @@ describe("delta text transform", () => {
     const finish = '{"id": "c", "created": 12345678901234567890, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}';
     const out = await run([chunk("ab"), raw(finish)]);
     expect(out[1]).toBe('{"id": "c", "created": 12345678901234567890, "choices": [{"index": 0, "delta": {"content":"AB"}, "finish_reason": "stop"}]}');
+  });
+
+  describe("chunks written like the last parsed one are read without a parse", () => {
+    const raw = (data: string) => new SseFrame(new TextEncoder().encode(`data: ${data}\n\n`));
+    const head = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":';
+    const tail = '},"logprobs":null,"finish_reason":null}],"usage":null}';
+    const content = (text: string) => raw(`${head}${JSON.stringify(text)}${tail}`);
+    /** Text out as soon as it comes in, uppercased: each frame's own text is visible in it. */
+    const upper = (): TextChannel => ({ push: (delta) => delta.toUpperCase(), flush: () => "", held: 0 });
+
+    function relay(frames: SseFrame[], openChannel: () => TextChannel): { out: string[]; parses: number } {
+      const stage = createDeltaTextStage(openChannel);
+      const out: string[] = [];
+      const parse = spyOn(JSON, "parse");
+      try {
+        for (const frame of frames) stage.frame(frame, (f) => out.push(f.data));
+        stage.end((f) => out.push(f.data));
+        return { out, parses: parse.mock.calls.length };
+      } finally {
+        parse.mockRestore();
+      }
+    }
+
+    test("one parse for the first content chunk, the same redaction as the whole text", () => {
+      const deltas = ["Write to ", "jo", "hn.doe@exam", "ple.com or call ", "415-555", "-0100 now"];
+      const finish = raw('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}');
+      const vault = new PiiVault();
+      const { out, parses } = relay([...deltas.map(content), finish, SseFrame.fromData("[DONE]")], () => createStreamRedactor(vault, { restore: true }));
+      expect(parses).toBe(2); // the first content chunk and the finish chunk
+      expect(contents(out).join("")).toBe(restoreText(deltas.join(""), new PiiVault(), { restore: true }));
+      expect(out.join("")).not.toContain("exam");
+      // Spliced into the upstream's own text: the frames keep every other byte.
+      expect(out.slice(0, 2)).toEqual([`${head}"Write to "${tail}`, `${head}""${tail}`]);
+    });
+
+    test.each([
+      ["an escaped quote", `${head}"say \\"hi\\""${tail}`, 2],
+      ["a quote ending the value early", `${head}"a","x":"b"${tail}`, 2],
+      ["a null content (no text: not even parsed)", `${head}null${tail}`, 1],
+      ["two choices", '{"id":"c","choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":"b"}}]}', 2],
+      ["tool calls", '{"id":"c","choices":[{"index":0,"delta":{"content":"a","tool_calls":[{"index":0,"function":{"arguments":"{\\"q\\":1}"}}]}}]}', 2],
+      ["another choice index", `${head.replace('"index":0', '"index":3')}"c"${tail}`, 2],
+    ])("a chunk the learnt shape does not fit is parsed: %s", (_name, data, expectedParses) => {
+      const { out, parses } = relay([content("learn"), content("fast"), raw(data)], upper);
+      expect(parses).toBe(expectedParses); // "learn" (and the odd chunk), never "fast"
+      expect(out[1]).toBe(`${head}"FAST"${tail}`);
+      // The chunk as a parse sees it, each text uppercased and nothing else changed.
+      const expected = JSON.parse(data) as { choices: { delta: Delta }[] };
+      type Delta = { content?: unknown; tool_calls?: { function: { arguments: string } }[] };
+      for (const { delta } of expected.choices) {
+        if (typeof delta.content === "string") delta.content = delta.content.toUpperCase();
+        for (const call of delta.tool_calls ?? []) call.function.arguments = call.function.arguments.toUpperCase();
+      }
+      expect(JSON.parse(out[2]!)).toEqual(expected);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
-import { holdsNoText, insertContent, replaceContent } from "./chat-chunk-splice.ts";
+import { contentIn, contentShape, holdsNoText, insertContent, replaceContent, type ContentShape } from "./chat-chunk-splice.ts";
 import { parseDataObject, SseFrame } from "./sse-frame.ts";
 
 /** A text channel a during-call guardrail runs over: text in, safe text out, the rest at the end. */
@@ -38,6 +38,9 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
   const channels = new Map<number | string, TextChannel>();
   const toolCalls = new Map<number, Set<number>>(); // choice ⇒ tool call indexes with a channel
   let template: Record<string, unknown> | null = null;
+  // How the last parsed one-choice content chunk was written around its content: an upstream
+  // writes every such chunk of a stream alike, so the next ones are read without a parse.
+  let shape: (ContentShape & { index: number }) | null = null;
   const channel = (key: number | string) => {
     let c = channels.get(key);
     if (!c) channels.set(key, (c = openChannel()));
@@ -104,9 +107,15 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         return;
       }
       const data = frame.data;
+      const known = shape === null ? null : contentIn(data, shape);
+      if (shape !== null && known !== null) {
+        const text = channel(shape.index).push(known);
+        if (text !== known) frame.replaceData(`${shape.head}${JSON.stringify(text)}${shape.tail}`);
+        return emit(frame);
+      }
       // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
       if (holdsNoText(data) && !holding()) return emit(frame);
-      const chunk = parseDataObject<Chunk>(frame.data);
+      const chunk = frame.object<Chunk>();
       if (!chunk || !Array.isArray(chunk.choices)) return emit(frame);
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
@@ -114,12 +123,14 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
       // did: spliced into the data as the upstream wrote it.
       let edit: { old: string | null; next: string } | null = null;
       let other = false;
+      let plain: { content: string; index: number } | null = null; // one choice, content only
       for (const choice of chunk.choices) {
         const index = typeof choice.index === "number" ? choice.index : 0;
         const content = choice.delta?.content;
         const emptyDelta = isEmptyObject(choice.delta);
         let text = typeof content === "string" ? channel(index).push(content) : null;
         const calls = choice.delta?.tool_calls;
+        if (typeof content === "string" && chunk.choices.length === 1 && !Array.isArray(calls) && !choice.finish_reason) plain = { content, index };
         if (Array.isArray(calls)) for (const call of calls) if (call && pushArguments(index, call)) changed = other = true;
         if (choice.finish_reason) {
           const rests = drainArguments(index);
@@ -138,9 +149,13 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
           changed = true;
         }
       }
+      if (plain) {
+        const learnt = contentShape(data, plain.content);
+        shape = learnt && { ...learnt, index: plain.index };
+      }
       if (changed) {
         const spliced = !edit || other ? null : edit.old === null ? insertContent(data, edit.next) : replaceContent(data, edit.old, edit.next);
-        frame.replaceData(spliced ?? JSON.stringify(chunk));
+        frame.replaceData(spliced ?? JSON.stringify(chunk), chunk);
       }
       emit(frame);
     },

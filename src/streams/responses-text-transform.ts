@@ -1,6 +1,6 @@
 import type { TextChannel } from "./delta-text-transform.ts";
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
-import { parseDataObject, SseFrame } from "./sse-frame.ts";
+import { SseFrame } from "./sse-frame.ts";
 
 type Json = Record<string, any>;
 
@@ -35,7 +35,7 @@ export function createResponsesTextStage(openChannel: () => TextChannel, finalTe
   };
   return {
     frame(frame, emit) {
-      const event = parseDataObject<Json>(frame.data);
+      const event = frame.object<Json>();
       if (!event) return emit(frame);
       const key = `${event.output_index ?? 0}:${event.content_index ?? 0}`;
       switch (event.type) {
@@ -45,26 +45,26 @@ export function createResponsesTextStage(openChannel: () => TextChannel, finalTe
           if (!open) channels.set(key, (open = { channel: openChannel(), last: event }));
           open.last = event;
           event.delta = open.channel.push(event.delta);
-          frame.replaceData(JSON.stringify(event));
+          frame.replaceData(JSON.stringify(event), event);
           break;
         }
         case "response.output_text.done":
           release(key, emit);
           if (typeof event.text === "string") event.text = finalText(event.text);
-          frame.replaceData(JSON.stringify(event));
+          frame.replaceData(JSON.stringify(event), event);
           break;
         case "response.content_part.done":
           if (typeof event.part?.text === "string") event.part.text = finalText(event.part.text);
-          frame.replaceData(JSON.stringify(event));
+          frame.replaceData(JSON.stringify(event), event);
           break;
         case "response.output_item.done":
           fixParts(event.item?.content);
-          frame.replaceData(JSON.stringify(event));
+          frame.replaceData(JSON.stringify(event), event);
           break;
         case "response.completed":
         case "response.incomplete":
           for (const item of event.response?.output ?? []) fixParts(item?.content);
-          frame.replaceData(JSON.stringify(event));
+          frame.replaceData(JSON.stringify(event), event);
           break;
       }
       emit(frame);

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { parseDataObject, SseFrame } from "./sse-frame.ts";
 import { bytesOf, textOf } from "./stream-test-helpers.ts";
 
@@ -68,5 +68,34 @@ describe("parseDataObject", () => {
     expect(parseDataObject<{ a: number }>('{"a":1}')).toEqual({ a: 1 });
     expect(parseDataObject<{ a: number }>(' \n{"a":2}')).toEqual({ a: 2 });
     for (const data of ["[DONE]", "[1,2]", '"text"', "42", "", "{not json", "null"]) expect(parseDataObject(data)).toBeNull();
+  });
+});
+
+describe("SseFrame.object", () => {
+  test("parsed once; replaced data is parsed again unless its object is handed on", () => {
+    const f = frame('data: {"a":1}\n\n');
+    const first = f.object<{ a: number }>();
+    expect(first).toEqual({ a: 1 });
+    expect(f.object()).toBe(first);
+    f.replaceData('{"a":2}');
+    expect(f.object()).toEqual({ a: 2 });
+    const changed = { a: 3 };
+    f.replaceData(JSON.stringify(changed), changed);
+    expect(f.object()).toBe(changed);
+    expect(frame("data: [DONE]\n\n").object()).toBeNull();
+  });
+
+  test("a stage's changed chunk is the one the usage tap reads after it (no second parse)", () => {
+    const f = frame('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
+    const chunk = f.object<{ choices: { delta: { content: string } }[] }>()!;
+    chunk.choices[0]!.delta.content = "b";
+    f.replaceData(JSON.stringify(chunk), chunk);
+    const parse = spyOn(JSON, "parse");
+    try {
+      expect(f.object()).toEqual({ choices: [{ delta: { content: "b" } }] });
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

@@ -15,6 +15,7 @@ export class SseFrame {
   #parsed = false;
   #event: string | undefined;
   #data = "";
+  #object: object | null | undefined; // the data as parsed by `object()`; undefined: not yet
 
   constructor(raw: Uint8Array) {
     this.#raw = raw;
@@ -46,10 +47,23 @@ export class SseFrame {
     return this.#data;
   }
 
-  /** Replace the payload; the frame is re-serialised from `event` and `data` from now on. */
-  replaceData(newData: string): void {
+  /**
+   * The data as a JSON object (see parseDataObject), parsed once: a stage that read the frame and
+   * the usage tap after it share one parse. Whoever changes the object replaces the data.
+   */
+  object<T extends object>(): T | null {
+    if (this.#object === undefined) this.#object = parseDataObject<T>(this.data);
+    return this.#object as T | null;
+  }
+
+  /**
+   * Replace the payload; the frame is re-serialised from `event` and `data` from now on.
+   * `object`: the new data as a parse would give it (a stage's changed object), if at hand.
+   */
+  replaceData(newData: string, object?: object): void {
     this.#parse();
     this.#data = newData;
+    this.#object = object;
     this.#raw = null;
     this.#encoded = null;
   }
@@ -64,9 +78,11 @@ export class SseFrame {
     if (!this.#encoded) {
       const head = this.#event === undefined ? "" : `event: ${this.#event}\n`;
       const data = this.#data;
-      // One line is the usual case (JSON.stringify never writes a line break): no split.
-      const lines = hasLineBreak(data) ? data.split(LINE_BREAK).map((line) => `data: ${line}\n`).join("") : `data: ${data}\n`;
-      this.#encoded = encoder.encode(`${head}${lines}\n`);
+      // One line is the usual case (JSON.stringify never writes a line break): no split. Checked on
+      // the wire text itself, so a spliced `data` (a rope) is flattened once, not twice.
+      const line = `data: ${data}\n\n`;
+      const lines = line.indexOf("\n") === line.length - 2 && !line.includes("\r") ? line : `${data.split(LINE_BREAK).map((l) => `data: ${l}\n`).join("")}\n`;
+      this.#encoded = encoder.encode(head === "" ? lines : `${head}${lines}`);
     }
     return this.#encoded;
   }

@@ -1,5 +1,5 @@
 import { ascii, hasKeyWithValue, indexOfBytes } from "./bytes.ts";
-import { parseDataObject, type SseFrame } from "./sse-frame.ts";
+import type { SseFrame } from "./sse-frame.ts";
 import { readChatOutput, readChatUsage, readResponsesUsage, type Json, type StreamUsage } from "./usage-fields.ts";
 
 export type { StreamUsage } from "./usage-fields.ts";
@@ -66,7 +66,7 @@ function inspectChat(state: TapState, options: UsageTapOptions): Inspect {
       return;
     }
     if (!hasUsage && state.firstTokenMs !== null && !hasKeyWithValue(bytes, ERROR_KEY, OPEN_BRACE)) return;
-    const chunk = parseDataObject<Json>(frame.data);
+    const chunk = frame.object<Json>();
     if (chunk) {
       if (state.model === null && typeof chunk.model === "string") state.model = chunk.model;
       if (state.firstTokenMs === null && readChatOutput(chunk)) state.firstTokenMs = options.now() - options.startedAt;
@@ -106,7 +106,7 @@ function inspectResponses(state: TapState, options: UsageTapOptions): Inspect {
       const bytes = frame.toBytes();
       if (!ENDING_NEEDLES.some((needle) => indexOfBytes(bytes, needle) >= 0)) return;
     }
-    const event = parseDataObject<Json>(frame.data);
+    const event = frame.object<Json>();
     if (!event) return;
     const type = typeof event.type === "string" ? event.type : (frame.event ?? "");
     const response = typeof event.response === "object" && event.response !== null ? (event.response as Json) : null;
