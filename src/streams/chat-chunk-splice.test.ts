@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { contentIn, contentShape, holdsNoText, insertContent, replaceContent } from "./chat-chunk-splice.ts";
+import { contentIn, contentShape, holdsNoText, insertContent, withContent } from "./chat-chunk-splice.ts";
 
 describe("chat chunk splices", () => {
   test.each([
@@ -24,8 +24,9 @@ describe("chat chunk splices", () => {
     ["two content keys", '{"a":{"content":"x"},"delta":{"content":"x"}}', "x", "", null],
     ["backslash elsewhere", '{"id":"a\\\\b","delta":{"content":"x"}}', "x", "", null],
     ["not the value expected", '{"delta":{"content":"xy"}}', "x", "", null],
-  ])("replaceContent: %s", (_name, data, old, next, expected) => {
-    expect(replaceContent(data, old, next)).toBe(expected);
+  ])("contentShape + withContent: %s", (_name, data, old, next, expected) => {
+    const shape = contentShape(data, old);
+    expect(shape && withContent(shape, next)).toBe(expected);
   });
 
   const shape = contentShape('{"id":"c","choices":[{"index":0,"delta":{"content":"lorem ip"},"finish_reason":null}]}', "lorem ip")!;

@@ -58,10 +58,9 @@ export function contentShape(data: string, old: string): ContentShape | null {
   return { head: data.slice(0, at), tail: data.slice(end) };
 }
 
-/** `data` with its `"content"` value `old` replaced by `next`, when `contentShape` is certain. */
-export function replaceContent(data: string, old: string, next: string): string | null {
-  const shape = contentShape(data, old);
-  return shape && `${shape.head}${JSON.stringify(next)}${shape.tail}`;
+/** The chunk of `shape` with `next` as its content. */
+export function withContent(shape: ContentShape, next: string): string {
+  return `${shape.head}${JSON.stringify(next)}${shape.tail}`;
 }
 
 /** A string value needing no escape: its text is what is written between its quotes. */

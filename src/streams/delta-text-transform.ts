@@ -1,6 +1,6 @@
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
-import { contentIn, contentShape, holdsNoText, insertContent, replaceContent, type ContentShape } from "./chat-chunk-splice.ts";
-import { parseDataObject, SseFrame } from "./sse-frame.ts";
+import { contentIn, contentShape, holdsNoText, insertContent, withContent, type ContentShape } from "./chat-chunk-splice.ts";
+import { SseFrame } from "./sse-frame.ts";
 
 /** A text channel a during-call guardrail runs over: text in, safe text out, the rest at the end. */
 export interface TextChannel {
@@ -110,7 +110,7 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
       const known = shape === null ? null : contentIn(data, shape);
       if (shape !== null && known !== null) {
         const text = channel(shape.index).push(known);
-        if (text !== known) frame.replaceData(`${shape.head}${JSON.stringify(text)}${shape.tail}`);
+        if (text !== known) frame.replaceData(withContent(shape, text));
         return emit(frame);
       }
       // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
@@ -149,12 +149,16 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
           changed = true;
         }
       }
-      if (plain) {
-        const learnt = contentShape(data, plain.content);
-        shape = learnt && { ...learnt, index: plain.index };
-      }
+      // The shape of a plain chunk is learnt once and, when its content changed, spliced into.
+      const learnt = plain && contentShape(data, plain.content);
+      if (plain) shape = learnt && { ...learnt, index: plain.index };
       if (changed) {
-        const spliced = !edit || other ? null : edit.old === null ? insertContent(data, edit.next) : replaceContent(data, edit.old, edit.next);
+        let spliced: string | null = null;
+        if (edit && !other && edit.old === null) spliced = insertContent(data, edit.next);
+        else if (edit && !other) {
+          const around = plain ? learnt : contentShape(data, edit.old!);
+          spliced = around && withContent(around, edit.next);
+        }
         frame.replaceData(spliced ?? JSON.stringify(chunk), chunk);
       }
       emit(frame);

@@ -1,5 +1,5 @@
 import type { FrameStage } from "./frame-stage.ts";
-import { parseDataObject, SseFrame } from "./sse-frame.ts";
+import { SseFrame } from "./sse-frame.ts";
 import { createWindowBuffer, then, type TextWindows } from "./text-windows.ts";
 
 type Choice = { index?: number; delta?: Record<string, unknown>; finish_reason?: unknown; logprobs?: unknown };
@@ -37,7 +37,7 @@ export function createDeltaWindowStage(windows: TextWindows): FrameStage {
     frame(frame, emit) {
       const data = frame.data;
       if (data.trim() === DONE) return then(buffer.finish(emit), () => emit(frame));
-      const chunk = parseDataObject<Chunk>(data);
+      const chunk = frame.object<Chunk>();
       if (!chunk || !Array.isArray(chunk.choices)) return then(buffer.checkHeld(emit), () => emit(frame));
       let textOnly = chunk.choices.length > 0 && (chunk.usage === undefined || chunk.usage === null);
       const texts: [number, string][] = [];
@@ -64,7 +64,7 @@ export function createDeltaWindowStage(windows: TextWindows): FrameStage {
         add();
         return buffer.checkFull(emit);
       }
-      if (texts.length > 0) frame.replaceData(JSON.stringify(chunk));
+      if (texts.length > 0) frame.replaceData(JSON.stringify(chunk), chunk);
       if (finishing.length > 0) {
         add(); // the text a finish chunk carries comes before it, in the channel's final window
         return then(buffer.finish(emit, finishing), () => then(buffer.checkHeld(emit), () => emit(frame)));

@@ -1,5 +1,5 @@
 import type { FrameStage } from "./frame-stage.ts";
-import { parseDataObject, SseFrame } from "./sse-frame.ts";
+import { SseFrame } from "./sse-frame.ts";
 import { createWindowBuffer, then } from "./text-windows.ts";
 import type { TextWindows } from "./text-windows.ts";
 
@@ -27,12 +27,12 @@ export function createResponsesWindowStage(windows: TextWindows): FrameStage {
     content.forEach((part, j) => replace(`${outputIndex ?? 0}:${j}`, part, "text"));
   };
   const emitFixed = (frame: SseFrame, event: Json, emit: (f: SseFrame) => void) => {
-    if (windows.holds) frame.replaceData(JSON.stringify(event));
+    if (windows.holds) frame.replaceData(JSON.stringify(event), event);
     emit(frame);
   };
   return {
     frame(frame, emit) {
-      const event = parseDataObject<Json>(frame.data);
+      const event = frame.object<Json>();
       if (!event) return then(buffer.checkHeld(emit), () => emit(frame));
       const key = `${event.output_index ?? 0}:${event.content_index ?? 0}`;
       switch (event.type) {

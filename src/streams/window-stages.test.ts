@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { createDeltaWindowStage } from "./delta-window-stage.ts";
 import { chainStages, type FrameStage } from "./frame-stage.ts";
 import { createResponsesWindowStage } from "./responses-window-stage.ts";
@@ -104,5 +104,20 @@ describe("Responses window stage", () => {
     expect(deltas.join("")).toBe(TEXT.toUpperCase());
     expect(out.find((e) => e.type === "response.output_text.done").text).toBe(TEXT.toUpperCase());
     expect(out.at(-1).response.output[0].content[0].text).toBe(TEXT.toUpperCase());
+  });
+});
+
+describe("window stages share their parse", () => {
+  test("a frame the stage read is not parsed again by whoever reads it after (the usage tap)", async () => {
+    const frames = [chat({ role: "assistant", content: "" }), chat({ content: TEXT.slice(0, 30) }), chat({ content: TEXT.slice(30) }), chat({}, "stop")];
+    const parse = spyOn(JSON, "parse");
+    try {
+      const out = await relay([createDeltaWindowStage(upperWindows(16, false).windows)], frames);
+      for (const frame of out) expect(frame.object()).not.toBeNull();
+      expect(out).toHaveLength(frames.length);
+      expect(parse).toHaveBeenCalledTimes(frames.length);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });
