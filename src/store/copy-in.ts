@@ -16,13 +16,17 @@ export function copyField(value: string | null): string {
 /** Rows given column by column (values[column][row], as insertColumns takes them) as COPY text. */
 export function copyText(values: readonly (readonly (string | null)[])[]): string {
   const rows = values[0]?.length ?? 0;
-  const lines = new Array<string>(rows);
+  const columns = values.length;
+  // One field array reused for every row, joined once: a line built with `+=` would allocate a
+  // rope string per field.
+  const fields = new Array<string>(columns);
+  const lines = new Array<string>(rows + 1);
   for (let r = 0; r < rows; r++) {
-    let line = copyField(values[0]![r]!);
-    for (let c = 1; c < values.length; c++) line += `\t${copyField(values[c]![r]!)}`;
-    lines[r] = line;
+    for (let c = 0; c < columns; c++) fields[c] = copyField(values[c]![r]!);
+    lines[r] = fields.join("\t");
   }
-  return rows === 0 ? "" : `${lines.join("\n")}\n`;
+  lines[rows] = ""; // the final line break
+  return rows === 0 ? "" : lines.join("\n");
 }
 
 /**
