@@ -43,6 +43,7 @@ function kindOf(path: string): AiKind {
 
 const retriable = (status: number) => status === 429 || status >= 500;
 const encoder = new TextEncoder();
+const JSON_CONTENT_TYPE = { name: "content-type", value: "application/json" };
 
 /**
  * The contract's pipeline for JSON AI routes: authenticate ⇒ route enabled ⇒ body (bounded,
@@ -105,13 +106,13 @@ export async function forwardAi(
     if (!choice.primary) throw new GatewayError("upstream_not_configured");
 
     const pathAndQuery = withQuery(request, upstreamPath);
+    // The client's own content-type is forwarded with its headers; JSON when it sent none.
+    const hasContentType = request.headers.has("content-type");
     const send = (target: UpstreamTarget) =>
       sendUpstream({
         url: upstreamUrl(target.baseUrl, pathAndQuery),
         method: "POST",
-        headers: gatewayHeaders(request, exchange, target.serviceKey, deps.random, {
-          "content-type": request.headers.get("content-type") ?? "application/json",
-        }),
+        headers: gatewayHeaders(request, exchange, target.serviceKey, deps.random, hasContentType ? null : JSON_CONTENT_TYPE),
         body,
         timeoutMs: spec.timeoutMs,
         clientSignal: request.signal,

@@ -66,18 +66,23 @@ export function gatewayHeaders(
   exchange: Exchange,
   credential: string | null,
   random: (size: number) => Uint8Array,
-  extra: Record<string, string | null> = {},
+  extra: { name: string; value: string } | null = null,
 ): Headers {
   const { ctx } = exchange;
-  return upstreamHeaders(request.headers, {
-    authorization: credential ? `Bearer ${credential}` : null,
-    "x-relayna-request-id": ctx.requestId,
-    "x-relayna-key-id": ctx.key.id,
-    "x-relayna-project-id": ctx.key.projectId,
-    "x-relayna-service": exchange.serviceName,
-    traceparent: nextTraceparent(request.headers.get("traceparent") ?? undefined, random),
-    "x-relayna-task-id": ctx.worker.taskId,
-    "x-relayna-run-id": ctx.worker.runId,
-    ...extra,
-  });
+  const headers = upstreamHeaders(request.headers);
+  // Set one by one: no intermediate object or entry arrays per request.
+  if (credential) headers.set("authorization", `Bearer ${credential}`);
+  headers.set("x-relayna-request-id", ctx.requestId);
+  headers.set("x-relayna-key-id", ctx.key.id);
+  setIfPresent(headers, "x-relayna-project-id", ctx.key.projectId);
+  setIfPresent(headers, "x-relayna-service", exchange.serviceName);
+  headers.set("traceparent", nextTraceparent(request.headers.get("traceparent") ?? undefined, random));
+  setIfPresent(headers, "x-relayna-task-id", ctx.worker.taskId);
+  setIfPresent(headers, "x-relayna-run-id", ctx.worker.runId);
+  if (extra) headers.set(extra.name, extra.value);
+  return headers;
+}
+
+function setIfPresent(headers: Headers, name: string, value: string | null): void {
+  if (value !== null) headers.set(name, value);
 }

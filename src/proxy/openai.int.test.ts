@@ -127,6 +127,19 @@ describe.skipIf(!services.postgres || !services.redis)("OpenAI-compatible proxy 
     expect(fx.stub.requests[0]!.path).toBe("/litellm/v1/chat/completions?api-version=2024-10-01&x=1");
   });
 
+  test("the client's content-type is forwarded as sent; a body sent without one goes as JSON", async () => {
+    fx.stub.reset();
+    const body = new TextEncoder().encode(JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }));
+    const send = (headers: Record<string, string>) =>
+      fetch(`${fx.gw.proxyUrl}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key.raw}`, ...headers }, body });
+    expect((await send({ "content-type": "application/json; charset=utf-8" })).status).toBe(200);
+    expect((await send({})).status).toBe(200);
+    const [declared, undeclared] = fx.stub.requests;
+    expect(declared!.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(undeclared!.headers["content-type"]).toBe("application/json");
+    for (const seen of [declared!, undeclared!]) expect(seen.headers["accept-encoding"]).toBe("identity");
+  });
+
   test("a client traceparent continues its trace upstream", async () => {
     fx.stub.reset();
     await fx

@@ -36,16 +36,16 @@ export function upstreamUrl(baseUrl: string, pathAndQuery: string): string {
 
 /**
  * Client headers minus hop-by-hop, credentials and anything `x-relayna-*` (the gateway's own
- * headers are always written by the gateway, never trusted from a client), plus `injected`.
+ * headers are always written by the gateway, never trusted from a client); the caller sets its
+ * own on the result.
  */
-export function upstreamHeaders(client: Headers, injected: Record<string, string | null>): Headers {
+export function upstreamHeaders(client: Headers): Headers {
   const headers = new Headers();
   client.forEach((value, name) => {
     if (!NOT_FORWARDED.has(name) && !name.startsWith("x-relayna-")) headers.set(name, value);
   });
   // Ask for identity encoding: bodies are relayed (and inspected) as they are.
   headers.set("accept-encoding", "identity");
-  for (const [name, value] of Object.entries(injected)) if (value !== null) headers.set(name, value);
   return headers;
 }
 
