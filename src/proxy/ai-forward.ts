@@ -43,7 +43,6 @@ function kindOf(path: string): AiKind {
 
 const retriable = (status: number) => status === 429 || status >= 500;
 const encoder = new TextEncoder();
-const JSON_CONTENT_TYPE = { name: "content-type", value: "application/json" };
 
 /**
  * The contract's pipeline for JSON AI routes: authenticate ⇒ route enabled ⇒ body (bounded,
@@ -106,17 +105,19 @@ export async function forwardAi(
     if (!choice.primary) throw new GatewayError("upstream_not_configured");
 
     const pathAndQuery = withQuery(request, upstreamPath);
-    // The client's own content-type is forwarded with its headers; JSON when it sent none.
-    const hasContentType = request.headers.has("content-type");
-    const send = (target: UpstreamTarget) =>
-      sendUpstream({
+    const send = (target: UpstreamTarget) => {
+      const headers = gatewayHeaders(request, exchange, target.serviceKey, deps.random);
+      // The client's own content-type went with its headers; a body sent without one is JSON.
+      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      return sendUpstream({
         url: upstreamUrl(target.baseUrl, pathAndQuery),
         method: "POST",
-        headers: gatewayHeaders(request, exchange, target.serviceKey, deps.random, hasContentType ? null : JSON_CONTENT_TYPE),
+        headers,
         body,
         timeoutMs: spec.timeoutMs,
         clientSignal: request.signal,
       });
+    };
 
     const sentAt = performance.now();
     let { response } = await send(choice.primary).catch(async (err) => {

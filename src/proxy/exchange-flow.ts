@@ -60,13 +60,16 @@ export function withQuery(request: Request, upstreamPath: string): string {
   return queryAt === -1 ? upstreamPath : upstreamPath + request.url.slice(queryAt);
 }
 
-/** What every upstream call carries: the client's headers (minus credentials) plus the gateway's. */
+/**
+ * What every upstream call carries: the client's headers (minus credentials) plus the gateway's.
+ * `service`: the internal service this call goes to (a fallback target names its own).
+ */
 export function gatewayHeaders(
   request: Request,
   exchange: Exchange,
   credential: string | null,
   random: (size: number) => Uint8Array,
-  extra: { name: string; value: string } | null = null,
+  service: string | null = exchange.serviceName,
 ): Headers {
   const { ctx } = exchange;
   const headers = upstreamHeaders(request.headers);
@@ -75,11 +78,10 @@ export function gatewayHeaders(
   headers.set("x-relayna-request-id", ctx.requestId);
   headers.set("x-relayna-key-id", ctx.key.id);
   setIfPresent(headers, "x-relayna-project-id", ctx.key.projectId);
-  setIfPresent(headers, "x-relayna-service", exchange.serviceName);
+  setIfPresent(headers, "x-relayna-service", service);
   headers.set("traceparent", nextTraceparent(request.headers.get("traceparent") ?? undefined, random));
   setIfPresent(headers, "x-relayna-task-id", ctx.worker.taskId);
   setIfPresent(headers, "x-relayna-run-id", ctx.worker.runId);
-  if (extra) headers.set(extra.name, extra.value);
   return headers;
 }
 

@@ -74,7 +74,7 @@ export async function forwardService(c: Context<AppEnv>, deps: ProxyDeps): Promi
       const attempt = await sendUpstream({
         url: upstreamUrl(target.upstreamBaseUrl!, withQuery(request, match.upstreamPath)),
         method: request.method,
-        headers: gatewayHeaders(request, exchange, target.credential, deps.random, { name: "x-relayna-service", value: target.name }),
+        headers: gatewayHeaders(request, exchange, target.credential, deps.random, target.name),
         body,
         timeoutMs: target.timeoutMs,
         clientSignal: request.signal,
