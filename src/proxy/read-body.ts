@@ -9,7 +9,7 @@ const decoder = new TextDecoder();
 export async function readBoundedBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw new GatewayError("request_body_too_large");
-  if (!request.body) return new Uint8Array(0);
+  // A declared length is read natively; touching request.body first would build a JS stream.
   if (Number.isFinite(declared)) {
     const bytes = await request.bytes();
     if (bytes.length > limit) throw new GatewayError("request_body_too_large");
@@ -17,6 +17,7 @@ export async function readBoundedBody(request: Request, limit: number): Promise<
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();

@@ -32,12 +32,12 @@ function costHeader(headers: Headers): number | null {
 export function relayJson(upstream: Response, exchange: Exchange, clientSignal: AbortSignal): Response | Promise<Response> {
   const reportedCost = costHeader(upstream.headers);
   const headers = clientHeaders(upstream.headers, false);
+  const declared = Number(upstream.headers.get("content-length") ?? "NaN");
+  if (declared <= WHOLE_BODY_BYTES) return relayWhole(upstream, headers, exchange, reportedCost, clientSignal);
   if (!upstream.body) {
     exchange.finish({ statusCode: upstream.status, errorCode: null, reportedCostUsd: reportedCost });
     return new Response(null, { status: upstream.status, headers });
   }
-  const declared = Number(upstream.headers.get("content-length") ?? "NaN");
-  if (declared <= WHOLE_BODY_BYTES) return relayWhole(upstream, headers, exchange, reportedCost, clientSignal);
   const reader = upstream.body.getReader();
   const chunks: Uint8Array[] = [];
   let kept = 0;
@@ -84,7 +84,8 @@ async function relayWhole(
   }
   const usage = upstream.ok ? usageFromJsonBody(decoder.decode(bytes)) : null;
   exchange.finish({ statusCode: upstream.status, errorCode: null, usage, reportedCostUsd: reportedCost });
-  return new Response(bytes, { status: upstream.status, headers });
+  // An empty body (204, 304, an answer to HEAD) goes out as no body, as it came.
+  return new Response(bytes.length > 0 ? bytes : null, { status: upstream.status, headers });
 }
 
 /**

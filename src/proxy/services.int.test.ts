@@ -198,4 +198,31 @@ describe.skipIf(!services.postgres || !services.redis)("registered internal serv
     const text = await res.text();
     expect(text).toContain("data: [DONE]");
   });
+
+  test("a bodiless answer relays as it came: 204 to DELETE, headers kept, usage row written", async () => {
+    // A service of our own: the stub upstream only answers with bodies.
+    const plain = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req) =>
+        req.method === "DELETE"
+          ? new Response(null, { status: 204, headers: { "x-deleted": "1", "content-length": "0" } })
+          : new Response('{"ok":true}', { headers: { "content-type": "application/json" } }),
+    });
+    try {
+      await register({ name: "bodiless", upstreamBaseUrl: `http://127.0.0.1:${plain.port}`, allowedMethods: ["DELETE", "GET"] });
+      await fx.gw.gateway.database.db.insert(projectServiceLinks).values({ projectId: projectKey.projectId!, serviceName: "bodiless" });
+      fx.gw.gateway.cache.invalidate({ kind: "services" });
+
+      const deleted = await call(projectKey, "/services/bodiless/items/7", { method: "DELETE", body: undefined });
+      expect([deleted.status, deleted.headers.get("x-deleted"), await deleted.text()]).toEqual([204, "1", ""]);
+      const got = await call(projectKey, "/services/bodiless/items/7", { method: "GET", body: undefined });
+      expect([got.status, await got.text()]).toEqual([200, '{"ok":true}']);
+      for (const res of [deleted, got]) {
+        expect(await fx.usageRow(res.headers.get("x-request-id")!)).toMatchObject({ serviceName: "bodiless", status: "success", statusCode: res.status });
+      }
+    } finally {
+      plain.stop(true);
+    }
+  });
 });
