@@ -43,5 +43,17 @@ describe("credential format and digests", () => {
     expect(digestsEqual(digestCredential(token), digestCredential(token))).toBe(true);
     expect(digestsEqual(digestCredential(token), digestCredential(other))).toBe(false);
     expect(digestsEqual(digestCredential(token), "")).toBe(false);
+    expect(digestsEqual("", "")).toBe(false);
+  });
+  test("the digest is SHA-256 in lowercase hex (digests already stored keep matching)", () => {
+    // FIPS 180-2 test vector.
+    expect(digestCredential("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+  test("digests differing in one character, or in length, are not equal", () => {
+    const digest = digestCredential(token);
+    const last = digest.at(-1) === "0" ? "1" : "0";
+    expect(digestsEqual(digest, digest.slice(0, -1) + last)).toBe(false);
+    expect(digestsEqual(digest, digest.slice(0, -1))).toBe(false);
+    expect(digestsEqual(`${digest}0`, digest)).toBe(false);
   });
 });

@@ -1,5 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-
 export const VIRTUAL_KEY_PREFIX = "rk_live_";
 export const OPERATOR_TOKEN_PREFIX = "op_live_";
 export type CredentialKind = typeof VIRTUAL_KEY_PREFIX | typeof OPERATOR_TOKEN_PREFIX;
@@ -36,13 +34,18 @@ export function lookupPrefix(credential: string): string {
   return credential.slice(0, LOOKUP_PREFIX_LENGTH);
 }
 
+/** SHA-256 hex of the credential (Bun's one-shot hasher: no Hash object per request). */
 export function digestCredential(credential: string): string {
-  return createHash("sha256").update(credential).digest("hex");
+  return Bun.SHA256.hash(credential, "hex");
 }
 
-/** Constant-time comparison of two hex digests. */
+/**
+ * Constant-time comparison of two hex digests: every character is looked at whatever differs,
+ * and nothing is allocated (it runs on every authenticated request).
+ */
 export function digestsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, "hex");
-  const right = Buffer.from(b, "hex");
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+  if (a.length !== b.length || a.length === 0) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }

@@ -1,5 +1,5 @@
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const hex = (bytes: Uint8Array) => bytes.toHex();
 
 /**
  * W3C trace context for the upstream call: the client's trace continues (same trace id, flags)

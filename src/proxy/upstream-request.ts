@@ -40,10 +40,9 @@ export function upstreamUrl(baseUrl: string, pathAndQuery: string): string {
  * own on the result.
  */
 export function upstreamHeaders(client: Headers): Headers {
-  const headers = new Headers();
-  client.forEach((value, name) => {
-    if (!NOT_FORWARDED.has(name) && !name.startsWith("x-relayna-")) headers.set(name, value);
-  });
+  // A native copy, then the few names to drop: cheaper than rebuilding it through a callback.
+  const headers = new Headers(client);
+  for (const name of client.keys()) if (NOT_FORWARDED.has(name) || name.startsWith("x-relayna-")) headers.delete(name);
   // Ask for identity encoding: bodies are relayed (and inspected) as they are.
   headers.set("accept-encoding", "identity");
   return headers;
@@ -51,11 +50,10 @@ export function upstreamHeaders(client: Headers): Headers {
 
 /** Upstream response headers for the client: hop-by-hop removed, length dropped when the body changes. */
 export function clientHeaders(upstream: Headers, bodyChanged: boolean): Headers {
-  const headers = new Headers();
-  upstream.forEach((value, name) => {
-    if (NOT_RETURNED.has(name) || (bodyChanged && (name === "content-length" || name === "content-encoding"))) return;
-    headers.append(name, value);
-  });
+  const headers = new Headers(upstream);
+  for (const name of upstream.keys()) {
+    if (NOT_RETURNED.has(name) || (bodyChanged && (name === "content-length" || name === "content-encoding"))) headers.delete(name);
+  }
   return headers;
 }
 
