@@ -138,7 +138,7 @@ export async function forwardAi(
     let answer: Response;
     if (response.ok && isSse && (kind === "chat" || kind === "responses")) {
       const { stages, recorded } = streamStages(plan, guard, kind);
-      answer = relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, stages, recorded }, deps.proxyMetrics);
+      answer = await relaySse(response, exchange, { kind, hideUsageChunk, startedAt, clientSignal: request.signal, stages, recorded }, deps.proxyMetrics);
     } else if (response.ok && needsPostCall(plan)) {
       answer = await relayGuardedJson(response, exchange, (value) =>
         runGuardrails(plan.applied, "post_call", value, guard).catch((err) => {

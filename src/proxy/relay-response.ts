@@ -122,8 +122,10 @@ export async function relayGuardedJson(
 /**
  * A streamed answer through the SSE pipeline (decode ⇒ usage tap ⇒ encode): frames reach the
  * client as they complete; the gateway learns the usage even when the client did not ask for it.
+ * The response is returned once the upstream's first read settled, so its head leaves with the
+ * first frames in one write (a client that left meanwhile ends the exchange as client_aborted).
  */
-export function relaySse(
+export async function relaySse(
   upstream: Response,
   exchange: Exchange,
   options: {
@@ -137,9 +139,9 @@ export function relaySse(
     recorded?: Promise<unknown> | null;
   },
   metrics: ProxyMetrics,
-): Response {
+): Promise<Response> {
   const reportedCost = costHeader(upstream.headers);
-  const { body, outcome, halted } = createSsePipeline(upstream.body ?? new ReadableStream(), {
+  const { body, outcome, halted, firstRead } = createSsePipeline(upstream.body ?? new ReadableStream(), {
     kind: options.kind,
     hideUsageChunk: options.hideUsageChunk,
     now: () => performance.now(),
@@ -162,5 +164,8 @@ export function relaySse(
       reportedCostUsd: reportedCost,
     });
   });
+  await firstRead;
+  // Gone before the first bytes: nobody will pull the body, so cancel it (outcome client_aborted).
+  if (options.clientSignal.aborted) await body.cancel().catch(() => {});
   return new Response(body, { status: upstream.status, headers: clientHeaders(upstream.headers, true) });
 }

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TestKey } from "../testing/fixtures/keys.ts";
 import { startProxyFixture, type ProxyFixture } from "../testing/proxy-fixture.ts";
 import { integrationServices } from "../testing/services.ts";
+import { eq } from "drizzle-orm";
+import { usageEvents } from "../store/schema.ts";
 
 const services = await integrationServices();
 const messages = [{ role: "user" as const, content: "Stream me something" }];
@@ -104,5 +106,49 @@ describe.skipIf(!services.postgres || !services.redis)("streaming through the ga
     expect(text.length).toBeLessThan(48);
     const row = await fx.usageRow(response.headers.get("x-request-id")!);
     expect(row).toMatchObject({ stream: true, status: "failure", errorCode: "upstream_stream_error", statusCode: 200 });
+  });
+});
+
+describe.skipIf(!services.postgres || !services.redis)("an upstream that answers the headers of a stream, then nothing", () => {
+  // Raw TCP: Bun's own server sends no response head before the first byte of the body.
+  let upstream: Bun.TCPSocketListener;
+  let closed = 0;
+  let fx: ProxyFixture;
+  beforeAll(async () => {
+    upstream = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(socket) {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
+        },
+        close: () => void closed++,
+      },
+    });
+    fx = await startProxyFixture({ env: { LITELLM_BASE_URL: `http://127.0.0.1:${upstream.port}` } });
+  });
+  afterAll(async () => {
+    await fx?.stop();
+    upstream?.stop(true);
+  });
+
+  test("a client leaving before the first byte: the upstream is closed and the row says client_aborted", async () => {
+    const key = await fx.key({ policy: { allowStreaming: true } });
+    const controller = new AbortController();
+    const response = fetch(`${fx.gw.proxyUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key.raw}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", messages, stream: true }),
+      signal: controller.signal,
+    }).catch((err: unknown) => err);
+    await Bun.sleep(150);
+    controller.abort();
+    expect(await response).toMatchObject({ name: "AbortError" });
+    for (let i = 0; i < 40 && closed === 0; i++) await Bun.sleep(25);
+    expect(closed).toBe(1);
+    await fx.gw.gateway.ledger.flush();
+    const rows = await fx.gw.gateway.database.db.select().from(usageEvents).where(eq(usageEvents.keyId, key.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ stream: true, status: "failure", errorCode: "client_aborted" });
   });
 });

@@ -17,6 +17,21 @@ export interface SsePipeline {
   outcome: Promise<StreamOutcome>;
   /** The code of the `StreamHalt` a stage ended the stream with (e.g. guardrail_blocked), once it did. */
   halted(): string | null;
+  /**
+   * Settles (never rejects) once the upstream's first read has: a response returned after it
+   * leaves with its head and first bytes in one write instead of two.
+   */
+  firstRead: Promise<void>;
+}
+
+/** Bytes written without a flush before the relay flushes anyway (backpressure from the client). */
+const MAX_UNFLUSHED_BYTES = 64 * 1024;
+
+type ReadResult = { done: true; value?: undefined } | { done: false; value: Uint8Array };
+
+/** The read's result when it has already settled successfully, without yielding; else null. */
+function readNow(read: Promise<ReadResult>): ReadResult | null {
+  return Bun.peek.status(read) === "fulfilled" ? (Bun.peek(read) as ReadResult) : null;
 }
 
 /**
@@ -41,14 +56,37 @@ export function createSsePipeline(upstream: ReadableStream<Uint8Array>, options:
  * throughput, three stages plus the wrapper ~34%, this loop ~18%. Same contract as the staged
  * pipeline: frames forwarded as they complete, client cancel ⇒ `client_aborted` and the upstream
  * cancelled, upstream failure ⇒ a cleanly closed body and `upstream_error`.
+ *
+ * Reads that have already settled are taken without yielding, and what was written is flushed
+ * only before waiting on the upstream: Bun sends a direct stream's response head as soon as
+ * `pull` first yields, so a stream that arrived whole (or a first chunk read before the response
+ * was returned) goes out with its head and final chunk in one write, as a plain pass-through does.
  */
 function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
   const observer = createUsageObserver(options);
   const reader = upstream.getReader();
+  // A read can be in flight while the relay waits on something else, and fail (the upstream cut,
+  // the client gone) when nobody awaits it any more: each is marked handled; awaiting it still throws.
+  const read = () => {
+    const pending = reader.read() as Promise<ReadResult>;
+    pending.catch(() => {});
+    return pending;
+  };
+  let next = read();
+  const firstRead = next.then(
+    () => {},
+    () => {},
+  );
   let cancelled = false;
   let halted: string | null = null;
   let out: ReadableStreamDirectController | null = null;
-  const forward = (frame: SseFrame) => void out?.write(frame.toBytes());
+  let unflushed = 0;
+  const forward = (frame: SseFrame) => {
+    if (!out) return;
+    const bytes = frame.toBytes();
+    unflushed += bytes.length;
+    out.write(bytes);
+  };
   const sink = (frame: SseFrame) => observer.inspect(frame, forward);
   const stages = chainStages(options.stages ?? [], sink);
   const splitter = createFrameSplitter(stages.frame);
@@ -58,14 +96,21 @@ function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SseP
       out = controller;
       try {
         for (;;) {
-          const { done, value } = await reader.read();
+          const ready = readNow(next);
+          if (ready === null || unflushed >= MAX_UNFLUSHED_BYTES) {
+            // The client gets what was written before the relay waits on anything.
+            unflushed = 0;
+            await controller.flush();
+            if (cancelled) return;
+          }
+          const { done, value } = ready ?? (await next);
           if (cancelled) return;
           if (done) break;
+          next = read();
           splitter.push(value);
           const waiting = stages.settle();
           if (waiting) await waiting;
           if (cancelled) return;
-          await controller.flush();
         }
         splitter.end();
         const ending = stages.end();
@@ -92,7 +137,7 @@ function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SseP
       return reader.cancel(reason);
     },
   });
-  return { body, outcome: observer.outcome, halted: () => halted };
+  return { body, outcome: observer.outcome, halted: () => halted, firstRead };
 }
 
 function createStagedPipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
@@ -123,5 +168,5 @@ function createStagedPipeline(upstream: ReadableStream<Uint8Array>, options: Sse
     },
     { highWaterMark: 0 },
   );
-  return { body, outcome: tap.outcome, halted: () => null };
+  return { body, outcome: tap.outcome, halted: () => null, firstRead: Promise.resolve() };
 }
