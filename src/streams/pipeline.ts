@@ -58,9 +58,10 @@ export function createSsePipeline(upstream: ReadableStream<Uint8Array>, options:
  * cancelled, upstream failure ⇒ a cleanly closed body and `upstream_error`.
  *
  * Reads that have already settled are taken without yielding, and what was written is flushed
- * only before waiting on the upstream: Bun sends a direct stream's response head as soon as
- * `pull` first yields, so a stream that arrived whole (or a first chunk read before the response
- * was returned) goes out with its head and final chunk in one write, as a plain pass-through does.
+ * only before waiting on the upstream: when `pull` first yields after writing, Bun sends the
+ * status line and headers in a write of their own (seen with strace), so a stream that arrived
+ * whole (its first chunk read before the response was returned) now goes out with its head and
+ * final chunk in one write, as a plain pass-through does.
  */
 function createFusedPipeline(upstream: ReadableStream<Uint8Array>, options: SsePipelineOptions): SsePipeline {
   const observer = createUsageObserver(options);
