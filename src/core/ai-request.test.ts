@@ -33,6 +33,13 @@ describe("withIncludeUsage", () => {
     expect(out).toBe('  {"stream_options":{"include_usage":true},"model":"m",   "stream":true,"messages":[{"role":"user","content":"hé {x}"}]}');
     expect(JSON.parse(out).stream_options).toEqual({ include_usage: true });
   });
+  test("an object with no member (whitespace only) is re-serialised, never spliced into invalid JSON", () => {
+    for (const raw of ["{}", "{ \n\t }"]) {
+      expect(JSON.parse(dec(withIncludeUsage(enc(raw), JSON.parse(raw))))).toEqual({ stream_options: { include_usage: true } });
+    }
+    const spaced = '{ \n "stream":true}';
+    expect(dec(withIncludeUsage(enc(spaced), JSON.parse(spaced)))).toBe('{"stream_options":{"include_usage":true}, \n "stream":true}');
+  });
   test("merges into existing stream_options", () => {
     const raw = '{"stream":true,"stream_options":{"include_usage":false,"other":1}}';
     expect(JSON.parse(dec(withIncludeUsage(enc(raw), JSON.parse(raw))))).toEqual({
