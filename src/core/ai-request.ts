@@ -1,3 +1,5 @@
+import { skipJsonSpace } from "../streams/bytes.ts";
+
 /** What policy and accounting need from an OpenAI-style JSON request body, read once. */
 export interface AiRequestFacts {
   model: string | null;
@@ -30,14 +32,6 @@ const encoder = new TextEncoder();
 const INCLUDE_USAGE = encoder.encode('"stream_options":{"include_usage":true},');
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-const isJsonSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
-
-/** The first byte after `from` that is not JSON whitespace (undefined past the end). */
-function nextNonSpace(raw: Uint8Array, from: number): number | undefined {
-  let at = from;
-  while (isJsonSpace(raw[at])) at++;
-  return raw[at];
-}
 
 /**
  * The body with `stream_options.include_usage: true`, so the gateway always learns a chat
@@ -48,7 +42,7 @@ export function withIncludeUsage(raw: Uint8Array, body: Record<string, unknown>)
   if (body.stream_options === undefined) {
     const brace = raw.indexOf(OPEN_BRACE);
     // Splicing needs a member after the brace (a stream request has at least `stream`).
-    if (brace !== -1 && nextNonSpace(raw, brace + 1) !== CLOSE_BRACE) {
+    if (brace !== -1 && raw[skipJsonSpace(raw, brace + 1)] !== CLOSE_BRACE) {
       const out = new Uint8Array(raw.length + INCLUDE_USAGE.length);
       out.set(raw.subarray(0, brace + 1), 0);
       out.set(INCLUDE_USAGE, brace + 1);

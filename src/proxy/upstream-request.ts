@@ -40,9 +40,7 @@ export function upstreamUrl(baseUrl: string, pathAndQuery: string): string {
  * own on the result.
  */
 export function upstreamHeaders(client: Headers): Headers {
-  // A native copy, then the few names to drop: cheaper than rebuilding it through a callback.
-  const headers = new Headers(client);
-  for (const name of client.keys()) if (NOT_FORWARDED.has(name) || name.startsWith("x-relayna-")) headers.delete(name);
+  const headers = copyWithout(client, notForwarded);
   // Ask for identity encoding: bodies are relayed (and inspected) as they are.
   headers.set("accept-encoding", "identity");
   return headers;
@@ -50,10 +48,17 @@ export function upstreamHeaders(client: Headers): Headers {
 
 /** Upstream response headers for the client: hop-by-hop removed, length dropped when the body changes. */
 export function clientHeaders(upstream: Headers, bodyChanged: boolean): Headers {
-  const headers = new Headers(upstream);
-  for (const name of upstream.keys()) {
-    if (NOT_RETURNED.has(name) || (bodyChanged && (name === "content-length" || name === "content-encoding"))) headers.delete(name);
-  }
+  return copyWithout(upstream, bodyChanged ? notReturnedChanged : notReturned);
+}
+
+const notForwarded = (name: string) => NOT_FORWARDED.has(name) || name.startsWith("x-relayna-");
+const notReturned = (name: string) => NOT_RETURNED.has(name);
+const notReturnedChanged = (name: string) => notReturned(name) || name === "content-length" || name === "content-encoding";
+
+/** A native copy, then the few names to drop: cheaper than rebuilding it through a callback. */
+function copyWithout(source: Headers, drop: (name: string) => boolean): Headers {
+  const headers = new Headers(source);
+  for (const name of source.keys()) if (drop(name)) headers.delete(name);
   return headers;
 }
 

@@ -18,15 +18,19 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
 
 const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 
+/** The index of the first byte at or after `from` that is not JSON whitespace (length past the end). */
+export function skipJsonSpace(bytes: Uint8Array, from: number): number {
+  let at = from;
+  while (isSpace(bytes[at])) at++;
+  return at;
+}
+
 /** Bytes hold `"key"` `:` and a value whose first byte is `valueStart`, e.g. `"usage": {`. */
 export function hasKeyWithValue(haystack: Uint8Array, quotedKey: Uint8Array, valueStart: number): boolean {
   for (let at = indexOfBytes(haystack, quotedKey); at >= 0; at = indexOfBytes(haystack, quotedKey, at + 1)) {
-    let i = at + quotedKey.length;
-    while (isSpace(haystack[i])) i++;
-    if (haystack[i] !== 0x3a) continue;
-    i++;
-    while (isSpace(haystack[i])) i++;
-    if (haystack[i] === valueStart) return true;
+    const colon = skipJsonSpace(haystack, at + quotedKey.length);
+    if (haystack[colon] !== 0x3a) continue;
+    if (haystack[skipJsonSpace(haystack, colon + 1)] === valueStart) return true;
   }
   return false;
 }
