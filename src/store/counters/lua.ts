@@ -61,6 +61,18 @@ local function gset(k, v)
   gDirty[#gDirty + 1] = k
 end
 local function gadd(k, delta) gset(k, (gget(k) or 0) + delta) end
+-- takes cost off a period's reserved amount (r) and adds actual to its spent one (s): the current
+-- day or month is in locals, returned updated; another period's fields go through G
+local function settlePeriod(current, period, r, s, rField, sField, cost, actual)
+  if current then
+    if cost > 0 then r = (r or 0) - cost end
+    if actual > 0 then s = (s or 0) + actual end
+  else
+    if cost > 0 then gadd(rField .. period, -cost) end
+    if actual > 0 then gadd(sField .. period, actual) end
+  end
+  return r, s
+end
 
 -- settlements' members, then admits': whether each is held
 local members = {}
@@ -95,20 +107,8 @@ for j = 1, S do
       elseif w == ws + WINDOW then pt = (pt or 0) + delta end
     end
     local actual = cnum(ARGV[3 * j + 1])
-    if day == day1 then
-      if cost > 0 then rd = (rd or 0) - cost end
-      if actual > 0 then sd = (sd or 0) + actual end
-    else
-      if cost > 0 then gadd('rd:' .. day, -cost) end
-      if actual > 0 then gadd('sd:' .. day, actual) end
-    end
-    if month == month1 then
-      if cost > 0 then rm = (rm or 0) - cost end
-      if actual > 0 then sm = (sm or 0) + actual end
-    else
-      if cost > 0 then gadd('rm:' .. month, -cost) end
-      if actual > 0 then gadd('sm:' .. month, actual) end
-    end
+    rd, sd = settlePeriod(day == day1, day, rd, sd, 'rd:', 'sd:', cost, actual)
+    rm, sm = settlePeriod(month == month1, month, rm, sm, 'rm:', 'sm:', cost, actual)
     result[n + j] = 1
   elseif settled[m] or not heldAsOther(m) then
     result[n + j] = 0
@@ -144,10 +144,9 @@ for i = 1, n do
         -- settled ones in this call are accounted already (their ZREM comes last)
         if not settled[m] then
           local c, _, _, rday, rmonth = estimates(m)
-          if c > 0 then
-            if rday == day1 then rd = (rd or 0) - c else gadd('rd:' .. rday, -c) end
-            if rmonth == month1 then rm = (rm or 0) - c else gadd('rm:' .. rmonth, -c) end
-          end
+          -- a dead reservation is released: nothing was spent
+          rd, sd = settlePeriod(rday == day1, rday, rd, sd, 'rd:', 'sd:', c, 0)
+          rm, sm = settlePeriod(rmonth == month1, rmonth, rm, sm, 'rm:', 'sm:', c, 0)
         end
       end
       redis.call('ZREMRANGEBYSCORE', x, '-inf', nowS)
