@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { contentIn, contentShape, holdsNoText, insertContent, withContent } from "./chat-chunk-splice.ts";
+import { contentIn, contentInWire, contentShape, holdsNoText, insertContent, withContent, withContentWire, wireShape } from "./chat-chunk-splice.ts";
 
 describe("chat chunk splices", () => {
   test.each([
@@ -59,5 +59,60 @@ describe("chat chunk splices", () => {
     ["a backslash", '{"id":"\\u0061","delta":{}}', null],
   ])("insertContent: %s", (_name, data, expected) => {
     expect(insertContent(data, 'a"b')).toBe(expected);
+  });
+
+  describe("on the wire: frames written as one `data: ` line", () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    const framed = (data: string) => bytes(`data: ${data}\n\n`);
+    const learnt = '{"id":"c","choices":[{"index":0,"delta":{"content":"lorem ip"},"finish_reason":null}]}';
+    const wire = wireShape(shape, framed(learnt), "lorem ip")!;
+
+    test("wireShape: the frame's own bytes around the value", () => {
+      expect(text(wire.head)).toBe(`data: ${shape.head}`);
+      expect(text(wire.tail)).toBe(`${shape.tail}\n\n`);
+    });
+
+    test.each([
+      ["CRLF line ends", bytes(`data: ${learnt}\r\n\r\n`)],
+      ["no space after the colon", bytes(`data:${learnt}\n\n`)],
+      ["an event line", bytes(`event: x\ndata: ${learnt}\n\n`)],
+    ])("wireShape: null when the frame is not written that way: %s", (_name, raw) => {
+      expect(wireShape(shape, raw, "lorem ip")).toBeNull();
+    });
+
+    test("wireShape: null when an invalid byte was decoded to U+FFFD (its text is longer than its bytes)", () => {
+      const raw = framed(learnt);
+      raw[10] = 0xff; // in the id
+      const decoded = text(raw).slice(6, -2);
+      const odd = contentShape(decoded, "lorem ip")!;
+      expect(odd.head).toContain("\uFFFD");
+      expect(wireShape(odd, raw, "lorem ip")).toBeNull();
+    });
+
+    // The same cases as contentIn, as wire bytes: the answers must agree.
+    test.each([
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":"sum dolo"},"finish_reason":null}]}', "sum dolo"],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":""},"finish_reason":null}]}', ""],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":"é🌍"},"finish_reason":null}]}', "é🌍"],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":"a\\"b"},"finish_reason":null}]}', null],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":"a","x":"b"},"finish_reason":null}]}', null],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":"a\tb"},"finish_reason":null}]}', null],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":null},"finish_reason":null}]}', null],
+      ['{"id":"d","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}', null],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}', null],
+      ['{"id":"c","choices":[{"index":0,"delta":{"content":},"finish_reason":null}]}', null],
+    ])("contentInWire: %s", (data, expected) => {
+      expect(contentInWire(framed(data), wire)).toBe(expected);
+      expect(contentIn(data, shape)).toBe(expected);
+    });
+
+    test("contentInWire: a frame not ending as the learnt one did is not read", () => {
+      expect(contentInWire(bytes(`data: ${learnt}\r\n\r\n`), wire)).toBeNull();
+    });
+
+    test.each([["sum "], ['a"b\\c'], ["é🌍"], [""]])("withContentWire: the bytes of withContent's frame (%s)", (next) => {
+      expect(text(withContentWire(wire, next))).toBe(`data: ${withContent(shape, next)}\n\n`);
+    });
   });
 });

@@ -10,6 +10,12 @@ const DELTA_KEY = '"delta"';
 const TOOL_CALLS_KEY = '"tool_calls"';
 const BACKSLASH = "\\";
 const COLON = 0x3a;
+const QUOTE_BYTE = 0x22;
+const BACKSLASH_BYTE = 0x5c;
+const LF = 0x0a;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const DATA_PREFIX = encoder.encode("data: ");
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** Where the value of the key whose quoted name starts at `key` begins; -1 when no colon follows (not a key). */
@@ -92,4 +98,65 @@ export function insertContent(data: string, next: string): string | null {
   while (isSpace(data.charCodeAt(close))) close++;
   if (data.charCodeAt(close) !== 0x7d) return null;
   return `${data.slice(0, at + 1)}${CONTENT_KEY}:${JSON.stringify(next)}${data.slice(close)}`;
+}
+
+/**
+ * A content shape as the wire bytes of a frame written as one `data: ` line: `data: ${head}`,
+ * the value, `${tail}` and the blank line. The frames of a stream that match it are read and
+ * rewritten without decoding or re-encoding anything but their content value.
+ */
+export interface WireShape {
+  head: Uint8Array;
+  tail: Uint8Array;
+}
+
+const bytesAt = (bytes: Uint8Array, part: Uint8Array, at: number): boolean => {
+  for (let i = 0; i < part.length; i++) if (bytes[at + i] !== part[i]) return false;
+  return true;
+};
+
+/**
+ * The wire form of `shape`, learnt from `raw`, the frame whose data has `content` as its value in
+ * that shape; null when the frame is not written as one `data: ` line around it.
+ */
+export function wireShape(shape: ContentShape, raw: Uint8Array, content: string): WireShape | null {
+  const headLength = DATA_PREFIX.length + Buffer.byteLength(shape.head, "utf8");
+  const tailLength = Buffer.byteLength(shape.tail, "utf8") + 2;
+  if (headLength + tailLength + 2 > raw.length || !bytesAt(raw, DATA_PREFIX, 0)) return null;
+  if (raw[raw.length - 2] !== LF || raw[raw.length - 1] !== LF) return null;
+  // Copies: a view would keep the upstream's whole read alive for the stream's lifetime.
+  const wire = { head: raw.slice(0, headLength), tail: raw.slice(raw.length - tailLength) };
+  // Lengths alone could line up by accident (a replaced invalid byte): the value must read back.
+  return contentInWire(raw, wire) === content ? wire : null;
+}
+
+/**
+ * contentIn on wire bytes: the content of a frame written as `wire` around a plain string value
+ * (no quote, backslash or control byte inside; bytes of multi-byte characters are all >= 0x80),
+ * decoded alone; null otherwise.
+ */
+export function contentInWire(raw: Uint8Array, wire: WireShape): string | null {
+  const { head, tail } = wire;
+  const start = head.length;
+  const end = raw.length - tail.length;
+  if (end - start < 2 || raw[start] !== QUOTE_BYTE || raw[end - 1] !== QUOTE_BYTE) return null;
+  for (let i = start + 1; i < end - 1; i++) {
+    const byte = raw[i]!;
+    if (byte === QUOTE_BYTE || byte === BACKSLASH_BYTE || byte < 0x20) return null;
+  }
+  if (!bytesAt(raw, head, 0) || !bytesAt(raw, tail, end)) return null;
+  return decoder.decode(raw.subarray(start + 1, end - 1));
+}
+
+/** The wire bytes of a frame of `wire` with `next` as its content. */
+export function withContentWire(wire: WireShape, next: string): Uint8Array {
+  const { head, tail } = wire;
+  // Encoded on its own and copied in: encodeInto through a view of the fresh array (subarray)
+  // measured slower on the bench's streams.
+  const value = encoder.encode(JSON.stringify(next));
+  const out = new Uint8Array(head.length + value.length + tail.length);
+  out.set(head);
+  out.set(value, head.length);
+  out.set(tail, head.length + value.length);
+  return out;
 }

@@ -127,6 +127,24 @@ describe("delta text transform", () => {
       expect(out.slice(0, 2)).toEqual([`${head}"Write to "${tail}`, `${head}""${tail}`]);
     });
 
+    test("frames written as one line are rewritten on the wire: nothing but the content decoded or encoded", () => {
+      const stage = createDeltaTextStage(upper);
+      const frames = ["learn", "fast", "é🌍"].map(content);
+      const out: SseFrame[] = [];
+      const encode = spyOn(TextEncoder.prototype, "encode");
+      try {
+        for (const frame of frames) stage.frame(frame, (f) => out.push(f));
+        // The learning frame is re-serialised from its data; the next ones get new bytes.
+        expect(out.map((f) => f.raw === null)).toEqual([true, false, false]);
+        expect(encode.mock.calls.map(([input]) => input)).toEqual(['"FAST"', '"É🌍"']);
+      } finally {
+        encode.mockRestore();
+      }
+      expect(out.map((f) => new TextDecoder().decode(f.toBytes()))).toEqual(
+        ["LEARN", "FAST", "É🌍"].map((text) => `data: ${head}${JSON.stringify(text)}${tail}\n\n`),
+      );
+    });
+
     test.each([
       ["an escaped quote", `${head}"say \\"hi\\""${tail}`, 2],
       ["a quote ending the value early", `${head}"a","x":"b"${tail}`, 2],

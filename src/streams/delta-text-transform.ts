@@ -1,5 +1,16 @@
 import { stageTransform, type Emit, type FrameStage } from "./frame-stage.ts";
-import { contentIn, contentShape, holdsNoText, insertContent, withContent, type ContentShape } from "./chat-chunk-splice.ts";
+import {
+  contentIn,
+  contentInWire,
+  contentShape,
+  holdsNoText,
+  insertContent,
+  withContent,
+  withContentWire,
+  wireShape,
+  type ContentShape,
+  type WireShape,
+} from "./chat-chunk-splice.ts";
 import { SseFrame } from "./sse-frame.ts";
 
 /** A text channel a during-call guardrail runs over: text in, safe text out, the rest at the end. */
@@ -41,6 +52,9 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
   // How the last parsed one-choice content chunk was written around its content: an upstream
   // writes every such chunk of a stream alike, so the next ones are read without a parse.
   let shape: (ContentShape & { index: number }) | null = null;
+  // The same, as the bytes of a one-line frame: such frames are read and rewritten without
+  // decoding or re-encoding more than their content (most of a guarded stream's frames).
+  let wire: (WireShape & { index: number }) | null = null;
   const channel = (key: number | string) => {
     let c = channels.get(key);
     if (!c) channels.set(key, (c = openChannel()));
@@ -101,6 +115,13 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
   };
   return {
     frame(frame, emit) {
+      const raw = wire === null ? null : frame.raw;
+      const onWire = raw === null ? null : contentInWire(raw, wire!);
+      if (onWire !== null) {
+        const text = channel(wire!.index).push(onWire);
+        if (text !== onWire) frame.replaceBytes(withContentWire(wire!, text));
+        return emit(frame);
+      }
       if (frame.data.trim() === DONE) {
         drainAll(emit);
         emit(frame);
@@ -151,7 +172,11 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
       }
       // The shape of a plain chunk is learnt once and, when its content changed, spliced into.
       const learnt = plain && contentShape(data, plain.content);
-      if (plain) shape = learnt && { ...learnt, index: plain.index };
+      if (plain) {
+        shape = learnt && { ...learnt, index: plain.index };
+        const learntWire = learnt && frame.raw && wireShape(learnt, frame.raw, plain.content);
+        wire = learntWire ? { ...learntWire, index: plain.index } : null;
+      }
       if (changed) {
         let spliced: string | null = null;
         if (edit && !other && edit.old === null) spliced = insertContent(data, edit.next);

@@ -54,6 +54,18 @@ describe("SseFrame bytes", () => {
     expect(textOf(parsed.toBytes())).toBe("data: \n\n");
   });
 
+  test("replaceBytes puts new wire bytes in; event, data and object are read from them", () => {
+    const parsed = frame('event: a\ndata: {"n":1}\n\n');
+    expect(parsed.object()).toEqual({ n: 1 });
+    const next = bytesOf('data: {"n":2}\n\n');
+    parsed.replaceBytes(next);
+    expect(parsed.raw).toBe(next);
+    expect(parsed.toBytes()).toBe(next);
+    expect(parsed.event).toBeUndefined();
+    expect(parsed.data).toBe('{"n":2}');
+    expect(parsed.object()).toEqual({ n: 2 });
+  });
+
   test("fromData builds a modified frame", () => {
     const built = SseFrame.fromData("x\ny", "ping");
     expect(built.raw).toBeNull();

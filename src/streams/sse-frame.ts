@@ -30,7 +30,7 @@ export class SseFrame {
     return frame;
   }
 
-  /** The bytes as received; null once `replaceData` changed the frame. */
+  /** The wire bytes: as received or as `replaceBytes` set them; null once `replaceData` changed the frame. */
   get raw(): Uint8Array | null {
     return this.#raw;
   }
@@ -66,6 +66,19 @@ export class SseFrame {
     this.#object = object;
     this.#raw = null;
     this.#encoded = null;
+  }
+
+  /**
+   * Replace the wire bytes (a stage's byte-level edit of the frame); `event`, `data` and the
+   * object are read from them again when asked.
+   */
+  replaceBytes(bytes: Uint8Array): void {
+    this.#raw = bytes;
+    this.#encoded = null;
+    this.#parsed = false;
+    this.#event = undefined;
+    this.#data = "";
+    this.#object = undefined;
   }
 
   /**
