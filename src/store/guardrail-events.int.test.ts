@@ -13,6 +13,7 @@ import {
   type GuardrailEventWriterOptions,
 } from "./guardrail-events.ts";
 import { guardrailExecutionEvents } from "./schema.ts";
+import { APPEND_BATCH_ROWS } from "./usage-batch.ts";
 
 const services = await integrationServices();
 const KEY = "00000000-0000-4000-8000-000000000001";
@@ -87,16 +88,17 @@ describe.skipIf(!services.postgres)("guardrail event writer (PostgreSQL)", () =>
     for (const w of writers.splice(0)) await w.close(100);
   });
 
-  test("1,200 rows: a few multi-row INSERTs, every field stored as recorded, createdAt set on record", async () => {
+  test("2,500 rows: two appends of at most APPEND_BATCH_ROWS, every field stored as recorded, createdAt set on record", async () => {
     const w = writer();
     const before = database.stats.queries;
     const recordedAt = Date.now();
-    for (let i = 0; i < 1_200; i++) w.record([row(`burst-${String(i).padStart(5, "0")}`)]);
+    for (let i = 0; i < 2_500; i++) w.record([row(`burst-${String(i).padStart(5, "0")}`)]);
     await w.flush();
-    expect(database.stats.queries - before).toBe(3);
-    expect(w.stats()).toEqual({ queued: 0, written: 1_200, batches: 3, failures: 0, rejected: 0, overflowed: 0, unwritten: 0 });
+    expect(APPEND_BATCH_ROWS).toBe(2_000);
+    expect(database.stats.queries - before).toBe(2);
+    expect(w.stats()).toEqual({ queued: 0, written: 2_500, batches: 2, failures: 0, rejected: 0, overflowed: 0, unwritten: 0 });
     const rows = await stored("burst-");
-    expect(rows.map((r) => r.requestId)).toEqual(Array.from({ length: 1_200 }, (_, i) => `burst-${String(i).padStart(5, "0")}`));
+    expect(rows.map((r) => r.requestId)).toEqual(Array.from({ length: 2_500 }, (_, i) => `burst-${String(i).padStart(5, "0")}`));
     const { id, createdAt, ...first } = rows[0]!;
     expect(first).toEqual(row("burst-00000"));
     expect(typeof id).toBe("number");

@@ -19,7 +19,7 @@ import type { FailurePolicy, GuardrailAction, GuardrailMode } from "../guardrail
 import type { GuardrailRun } from "../guardrails/run.ts";
 import { columnText, type ColumnSpec, type Database } from "./db.ts";
 import type { guardrailExecutionEvents } from "./schema.ts";
-import { describeWriteError, insertIsolatingBadRows } from "./usage-batch.ts";
+import { APPEND_BATCH_ROWS, describeWriteError, insertIsolatingBadRows } from "./usage-batch.ts";
 
 type EventsDatabase = Pick<Database, "insertColumns">;
 
@@ -42,7 +42,7 @@ export interface GuardrailEventRow {
   counts: Record<string, number>;
 }
 
-/** Defaults: 500 rows per INSERT, a row waits at most 500 ms, 20_000 rows in memory, retries 200 ms doubling to 5 s. */
+/** Defaults: 2000 rows per append (APPEND_BATCH_ROWS), a row waits at most 500 ms, 20_000 rows in memory, retries 200 ms doubling to 5 s. */
 export interface GuardrailEventWriterOptions {
   database: EventsDatabase;
   logger: Logger;
@@ -142,7 +142,7 @@ function createMetrics(registry: Registry | undefined, queueDepth: () => number)
 
 export function createGuardrailEventWriter(options: GuardrailEventWriterOptions): GuardrailEventWriter {
   const { database, logger } = options;
-  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const batchSize = Math.max(1, options.batchSize ?? APPEND_BATCH_ROWS);
   const flushIntervalMs = options.flushIntervalMs ?? 500;
   const maxQueue = Math.max(batchSize, options.maxQueue ?? 20_000);
   const [retryBaseMs, retryMaxMs] = [options.retryBaseMs ?? 200, options.retryMaxMs ?? 5_000];

@@ -109,6 +109,14 @@ const COLUMNS: [keyof Row, string, string][] = [
 /** Appends rows to usage_events; a bad row fails the whole call with a 22xxx/23xxx error. */
 export type InsertUsageRows = (rows: Row[]) => Promise<void>;
 
+/**
+ * Rows per append (COPY) of the usage ledger and the guardrail event writer. Each COPY is a
+ * statement and a commit: PostgreSQL's backend spent 5.3 us per usage row at 100 rows per
+ * COPY, 3.9 at 500 and 3.35 at 2000 (measured through appendUsageRows). A batch this size waits
+ * no longer than the flush interval either way; it only forms when rows arrive that fast.
+ */
+export const APPEND_BATCH_ROWS = 2000;
+
 const APPEND_COLUMNS: ColumnSpec[] = COLUMNS.map(([, name, type]) => ({ name, type }));
 const APPEND_DEFAULTS: Partial<Record<keyof Row, unknown>> = {
   stream: false,

@@ -8,6 +8,7 @@ import { Registry } from "prom-client";
 import { createTestDatabase, integrationServices, type TestDatabase } from "../testing/services.ts";
 import { connectPostgres, type Database } from "./db.ts";
 import { usageEvents } from "./schema.ts";
+import { APPEND_BATCH_ROWS } from "./usage-batch.ts";
 import { createUsageLedger, type UsageLedger, type UsageLedgerOptions, type UsageRow } from "./usage-ledger.ts";
 import { encodeSpillRow } from "./usage-spill.ts";
 import { waitFor } from "../testing/wait.ts";
@@ -147,6 +148,17 @@ describe.skipIf(!services.postgres)("usage ledger (PostgreSQL)", () => {
     expect(elapsed).toBeLessThan(50);
     await hot.flush();
     expect(hot.stats().written).toBe(10_000);
+  });
+
+  test("by default a burst goes out in appends of APPEND_BATCH_ROWS (fewer statements and commits per row)", async () => {
+    const l = ledger();
+    const before = database.stats.queries;
+    for (let i = 0; i < 2_500; i++) l.record(row(`batch-${String(i).padStart(5, "0")}`));
+    await l.flush();
+    expect(APPEND_BATCH_ROWS).toBe(2_000);
+    expect(database.stats.queries - before).toBe(2);
+    expect(l.stats()).toMatchObject({ queued: 0, written: 2_500, batches: 2, failures: 0 });
+    expect(await requestIds("batch-")).toHaveLength(2_500);
   });
 
   test("every field of a row is written as recorded", async () => {

@@ -18,7 +18,14 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Database } from "./db.ts";
 import { usageEvents } from "./schema.ts";
-import { appendUsageRows, type BatchWriteResult, describeWriteError, type InsertUsageRows, writeUsageBatch } from "./usage-batch.ts";
+import {
+  APPEND_BATCH_ROWS,
+  appendUsageRows,
+  type BatchWriteResult,
+  describeWriteError,
+  type InsertUsageRows,
+  writeUsageBatch,
+} from "./usage-batch.ts";
 import { createSpillReplayer, createSpillWriter } from "./usage-spill.ts";
 
 export type UsageRow = typeof usageEvents.$inferInsert;
@@ -30,7 +37,7 @@ export interface UsageLedgerOptions {
   logger: Logger;
   /** prom-client registry for the ledger's metrics (none registered without one). */
   registry?: Registry;
-  /** Max rows per INSERT (default 500). */
+  /** Max rows per append (default APPEND_BATCH_ROWS, 2000). */
   batchSize?: number;
   /** Max time a row waits before a flush starts (default 250). */
   flushIntervalMs?: number;
@@ -83,7 +90,7 @@ export function createUsageLedger(options: UsageLedgerOptions): UsageLedger {
   const { logger } = options;
   const { db } = options.database;
   const insertRows = options.insertRows ?? appendUsageRows(options.database);
-  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const batchSize = Math.max(1, options.batchSize ?? APPEND_BATCH_ROWS);
   const flushIntervalMs = options.flushIntervalMs ?? 250;
   const maxQueue = Math.max(batchSize, options.maxQueue ?? 50_000);
   const [retryBaseMs, retryMaxMs] = [options.retryBaseMs ?? 200, options.retryMaxMs ?? 5_000];
