@@ -38,26 +38,29 @@ export function selectGuardrails<G extends SelectableGuardrail>(
   if (requested !== undefined && (!Array.isArray(requested) || requested.length > MAX_REQUESTED || !requested.every((n) => typeof n === "string"))) {
     return { ok: false, code: "invalid_guardrail_request", message: `The guardrails field must be a list of at most ${MAX_REQUESTED} guardrail names.` };
   }
-  const forbidden = new Set(policy.forbiddenGuardrails);
-  const allowedOnRequest = new Set([...policy.optionalGuardrails, ...policy.mandatoryGuardrails]);
+  // Policy lists are short (a handful of names): includes() beats building Sets per request.
+  const forbidden = policy.forbiddenGuardrails;
   for (const name of (requested ?? []) as string[]) {
     const known = catalog.get(name);
     if (!known || !known.enabled) {
       return { ok: false, code: "invalid_guardrail_request", message: "The request names a guardrail that is not available." };
     }
-    if (forbidden.has(name) || !(allowedOnRequest.has(name) || known.defaultOn)) {
+    const allowed = policy.optionalGuardrails.includes(name) || policy.mandatoryGuardrails.includes(name) || known.defaultOn;
+    if (forbidden.includes(name) || !allowed) {
       return { ok: false, code: "guardrail_forbidden", message: "The request names a guardrail this key may not request." };
     }
   }
-  const order = [...defaultOn, ...policy.mandatoryGuardrails, ...((requested ?? []) as string[])];
   const applied: AppliedGuardrail<G>[] = [];
-  const seen = new Set<string>();
-  for (const name of order) {
-    const guardrail = catalog.get(name);
-    if (seen.has(name) || forbidden.has(name) || !guardrail?.enabled) continue;
-    seen.add(name);
-    applied.push({ guardrail, config: { ...guardrail.runtimeConfig, ...policy.guardrailConfigOverrides[name] } });
-  }
+  const add = (names: readonly string[]) => {
+    for (const name of names) {
+      const guardrail = catalog.get(name);
+      if (!guardrail?.enabled || forbidden.includes(name) || applied.some((a) => a.guardrail === guardrail)) continue;
+      applied.push({ guardrail, config: { ...guardrail.runtimeConfig, ...policy.guardrailConfigOverrides[name] } });
+    }
+  };
+  add(defaultOn);
+  add(policy.mandatoryGuardrails);
+  if (requested !== undefined) add(requested as string[]);
   return { ok: true, applied };
 }
 

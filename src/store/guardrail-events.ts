@@ -92,7 +92,19 @@ export function eventRowsOf(
   runs: readonly GuardrailRun[],
   who: Pick<GuardrailEventRow, "requestId" | "keyId" | "projectId">,
 ): GuardrailEventRow[] {
-  return runs.map(({ name, ...run }) => ({ ...who, guardrailName: name, ...run }));
+  return runs.map((run) => ({
+    requestId: who.requestId,
+    keyId: who.keyId,
+    projectId: who.projectId,
+    guardrailName: run.name,
+    mode: run.mode,
+    action: run.action,
+    failurePolicy: run.failurePolicy,
+    latencyMs: run.latencyMs,
+    failed: run.failed,
+    reason: run.reason,
+    counts: run.counts,
+  }));
 }
 
 // Field → SQL type; the column is the field in snake_case. Appended column by column, as the

@@ -117,6 +117,16 @@ describe("JSON", () => {
     expect(out.messages[0]).toBe(system);
     expect(body.messages[1]?.content).toBe("a@b.io");
   });
+  test("a changed object keeps its keys in order; only own keys are leaves (as Object.entries lists them)", () => {
+    const body = { a: "x", b: "mail a@b.io", c: { d: "y" }, 2: "z" };
+    const out = redactJson(body, new PiiVault());
+    expect(Object.keys(out)).toEqual(["2", "a", "b", "c"]);
+    expect(out).toEqual({ a: "x", b: "mail [EMAIL_1]", c: { d: "y" }, 2: "z" });
+    expect(out.c).toBe(body.c);
+    const inherits = Object.assign(Object.create({ inherited: "a@b.io" }) as Record<string, unknown>, { own: "y" });
+    expect(redactJson(inherits, new PiiVault())).toBe(inherits);
+  });
+
   test("a __proto__ key stays an own key", () => {
     const body = JSON.parse('{"__proto__": {"x": "a@b.io"}}') as unknown;
     const out = redactJson(body, new PiiVault()) as Record<string, unknown>;
