@@ -1,6 +1,6 @@
 import { selectGuardrails } from "../core/guardrail-selection.ts";
 import type { GuardrailDefinition } from "../guardrails/catalog.ts";
-import { createStreamRedactor, PiiVault, restoreText } from "../guardrails/pii-redact/index.ts";
+import { createStreamRedactor, PiiVault, restoreText, type PiiCounts } from "../guardrails/pii-redact/index.ts";
 import { GuardrailBlocked, GuardrailUnavailable, restoreOutput, runGuardrails, type Applied, type RunState } from "../guardrails/run.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { KeyRecord } from "../store/repos/key-records.ts";
@@ -9,7 +9,7 @@ import { createWindowGuard, type WindowGuard } from "../guardrails/stream-window
 import { ERROR_CODES } from "../http/error-codes.ts";
 import { createDeltaTextStage } from "../streams/delta-text-transform.ts";
 import { createDeltaWindowStage } from "../streams/delta-window-stage.ts";
-import { StreamHalt, type FrameStage } from "../streams/frame-stage.ts";
+import { StreamHalt, type Emit, type FrameStage } from "../streams/frame-stage.ts";
 import { createResponsesTextStage } from "../streams/responses-text-transform.ts";
 import { createResponsesWindowStage } from "../streams/responses-window-stage.ts";
 import { SseFrame } from "../streams/sse-frame.ts";
@@ -111,42 +111,60 @@ function windowStage(applied: Applied, state: RunState, kind: "chat" | "response
  * the answer by category and the time spent in the stage; `modify` when it redacted anything.
  */
 function recordedRun(stage: FrameStage, { guardrail }: Applied, state: RunState): FrameStage {
-  const vault = (state.vault ??= new PiiVault());
-  const before = vault.counts();
-  let spentMs = 0;
-  let recorded = false;
-  const record = () => {
-    if (recorded) return;
-    recorded = true;
-    const counts = vault.countsSince(before) as unknown as Record<string, number>;
-    state.runs.push({
-      name: guardrail.name,
+  return new RecordedRun(stage, guardrail, state);
+}
+
+// A class rather than closures: every guarded stream opens one.
+class RecordedRun implements FrameStage {
+  readonly #stage: FrameStage;
+  readonly #guardrail: GuardrailDefinition;
+  readonly #state: RunState;
+  readonly #vault: PiiVault;
+  readonly #before: PiiCounts;
+  #spentMs = 0;
+  #recorded = false;
+
+  constructor(stage: FrameStage, guardrail: GuardrailDefinition, state: RunState) {
+    this.#stage = stage;
+    this.#guardrail = guardrail;
+    this.#state = state;
+    this.#vault = state.vault ??= new PiiVault();
+    this.#before = this.#vault.counts();
+  }
+
+  frame(frame: SseFrame, emit: Emit): void | Promise<void> {
+    const started = performance.now();
+    const done = this.#stage.frame(frame, emit);
+    this.#spentMs += performance.now() - started;
+    return done;
+  }
+
+  end(emit: Emit): void | Promise<void> {
+    const done = this.#stage.end(emit);
+    this.#record();
+    return done;
+  }
+
+  cancel(): void {
+    this.#stage.cancel?.();
+    this.#record();
+  }
+
+  #record(): void {
+    if (this.#recorded) return;
+    this.#recorded = true;
+    const counts = this.#vault.countsSince(this.#before) as unknown as Record<string, number>;
+    this.#state.runs.push({
+      name: this.#guardrail.name,
       mode: "during_call",
       action: Object.values(counts).some((n) => n > 0) ? "modify" : "allow",
-      failurePolicy: guardrail.failurePolicy,
+      failurePolicy: this.#guardrail.failurePolicy,
       failed: false,
-      latencyMs: Math.round(spentMs),
+      latencyMs: Math.round(this.#spentMs),
       reason: null,
       counts,
     });
-  };
-  return {
-    frame(frame, emit) {
-      const started = performance.now();
-      const done = stage.frame(frame, emit);
-      spentMs += performance.now() - started;
-      return done;
-    },
-    end(emit) {
-      const done = stage.end(emit);
-      record();
-      return done;
-    },
-    cancel() {
-      stage.cancel?.();
-      record();
-    },
-  };
+  }
 }
 
 function redactStage(state: RunState, kind: "chat" | "responses", restore: boolean): FrameStage {

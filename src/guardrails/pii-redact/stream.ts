@@ -30,39 +30,54 @@ export interface StreamRedactor {
  * surrogate, so no chunk ends in half a character.
  */
 export function createStreamRedactor(vault: PiiVault, options: RestoreOptions): StreamRedactor {
-  const mode: RenderMode = { source: "response", restore: options.restore };
-  let context = ""; // the last character already treated: scanners look one character left
-  let held = "";
+  return new ChannelRedactor(vault, options.restore ? RESTORING : KEEPING);
+}
 
-  function treat(final: boolean): string {
-    const text = context + held;
-    const from = context.length;
+const RESTORING: RenderMode = { source: "response", restore: true };
+const KEEPING: RenderMode = { source: "response", restore: false };
+
+// A class rather than closures: one is opened per text channel of every guarded stream, and its
+// methods then cost no allocation each.
+class ChannelRedactor implements StreamRedactor {
+  readonly #vault: PiiVault;
+  readonly #mode: RenderMode;
+  #context = ""; // the last character already treated: scanners look one character left
+  #held = "";
+
+  constructor(vault: PiiVault, mode: RenderMode) {
+    this.#vault = vault;
+    this.#mode = mode;
+  }
+
+  push(delta: string): string {
+    if (delta === "") return "";
+    this.#held += delta;
+    return this.#treat(false);
+  }
+
+  flush(): string {
+    const out = this.#treat(true);
+    this.#context = "";
+    this.#held = "";
+    return out;
+  }
+
+  get held(): number {
+    return this.#held.length;
+  }
+
+  #treat(final: boolean): string {
+    const text = this.#context + this.#held;
+    const from = this.#context.length;
     const scan = scanText(text, from, final);
     let stable = scan.stable;
     // Spans are ASCII, so none ends on a high surrogate: backing off one unit cuts no span.
     if (!final && stable === text.length && stable > from && isHighSurrogate(text.charCodeAt(stable - 1))) stable--;
-    const out = renderSpans(text, from, stable, scan.spans, vault, mode);
-    if (stable > from) context = text.charAt(stable - 1);
-    held = text.slice(stable);
+    const out = renderSpans(text, from, stable, scan.spans, this.#vault, this.#mode);
+    if (stable > from) this.#context = text.charAt(stable - 1);
+    this.#held = text.slice(stable);
     return out;
   }
-
-  return {
-    push(delta) {
-      if (delta === "") return "";
-      held += delta;
-      return treat(false);
-    },
-    flush() {
-      const out = treat(true);
-      context = "";
-      held = "";
-      return out;
-    },
-    get held() {
-      return held.length;
-    },
-  };
 }
 
 /** The redactor as a `TransformStream` of text deltas, for `pipeThrough` composition. */
