@@ -109,12 +109,8 @@ function windowStage(applied: Applied, state: RunState, kind: "chat" | "response
  * A built-in during-call run is one execution event, like a pre- or post-call one: recorded when
  * the stream ends or is cut (before the exchange writes its events), with the values found in
  * the answer by category and the time spent in the stage; `modify` when it redacted anything.
+ * (A class rather than closures: every guarded stream opens one.)
  */
-function recordedRun(stage: FrameStage, { guardrail }: Applied, state: RunState): FrameStage {
-  return new RecordedRun(stage, guardrail, state);
-}
-
-// A class rather than closures: every guarded stream opens one.
 class RecordedRun implements FrameStage {
   readonly #stage: FrameStage;
   readonly #guardrail: GuardrailDefinition;
@@ -204,7 +200,7 @@ export function streamStages(plan: GuardrailPlan, state: RunState, kind: "chat" 
     }
     const restore = restoreOutput(applied.config);
     if (restore && i < lastHttp) restoreLast = true;
-    stages.push(recordedRun(redactStage(state, kind, restore && i > lastHttp), applied, state));
+    stages.push(new RecordedRun(redactStage(state, kind, restore && i > lastHttp), applied.guardrail, state));
   });
   if (restoreLast) stages.push(redactStage(state, kind, true));
   return { stages, recorded: guards.length > 0 ? Promise.all(guards.map((g) => g.recorded)) : null };

@@ -50,11 +50,10 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
   const toolCalls = new Map<number, Set<number>>(); // choice ⇒ tool call indexes with a channel
   let template: Record<string, unknown> | null = null;
   // How the last parsed one-choice content chunk was written around its content: an upstream
-  // writes every such chunk of a stream alike, so the next ones are read without a parse.
-  let shape: (ContentShape & { index: number }) | null = null;
-  // The same, as the bytes of a one-line frame: such frames are read and rewritten without
-  // decoding or re-encoding more than their content (most of a guarded stream's frames).
-  let wire: (WireShape & { index: number }) | null = null;
+  // writes every such chunk of a stream alike, so the next ones are read without a parse. `wire`:
+  // the same as the bytes of a one-line frame (null when it was not one); frames written so are
+  // read and rewritten without decoding or re-encoding more than their content.
+  let learnt: { shape: ContentShape; wire: WireShape | null; index: number } | null = null;
   const channel = (key: number | string) => {
     let c = channels.get(key);
     if (!c) channels.set(key, (c = openChannel()));
@@ -115,10 +114,11 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
   };
   return {
     frame(frame, emit) {
+      const wire = learnt === null ? null : learnt.wire;
       const raw = wire === null ? null : frame.raw;
       const onWire = raw === null ? null : contentInWire(raw, wire!);
       if (onWire !== null) {
-        const text = channel(wire!.index).push(onWire);
+        const text = channel(learnt!.index).push(onWire);
         if (text !== onWire) frame.replaceBytes(withContentWire(wire!, text));
         return emit(frame);
       }
@@ -128,10 +128,10 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         return;
       }
       const data = frame.data;
-      const known = shape === null ? null : contentIn(data, shape);
-      if (shape !== null && known !== null) {
-        const text = channel(shape.index).push(known);
-        if (text !== known) frame.replaceData(withContent(shape, text));
+      const known = learnt && contentIn(data, learnt.shape);
+      if (learnt && typeof known === "string") {
+        const text = channel(learnt.index).push(known);
+        if (text !== known) frame.replaceData(withContent(learnt.shape, text));
         return emit(frame);
       }
       // No text in it and none held (so a finish chunk releases nothing): nothing to parse.
@@ -171,17 +171,13 @@ export function createDeltaTextStage(openChannel: () => TextChannel): FrameStage
         }
       }
       // The shape of a plain chunk is learnt once and, when its content changed, spliced into.
-      const learnt = plain && contentShape(data, plain.content);
-      if (plain) {
-        shape = learnt && { ...learnt, index: plain.index };
-        const learntWire = learnt && frame.raw && wireShape(learnt, frame.raw, plain.content);
-        wire = learntWire ? { ...learntWire, index: plain.index } : null;
-      }
+      const shape = plain && contentShape(data, plain.content);
+      if (plain) learnt = shape && { shape, wire: frame.raw && wireShape(shape, frame.raw, plain.content), index: plain.index };
       if (changed) {
         let spliced: string | null = null;
         if (edit && !other && edit.old === null) spliced = insertContent(data, edit.next);
         else if (edit && !other) {
-          const around = plain ? learnt : contentShape(data, edit.old!);
+          const around = plain ? shape : contentShape(data, edit.old!);
           spliced = around && withContent(around, edit.next);
         }
         frame.replaceData(spliced ?? JSON.stringify(chunk), chunk);
