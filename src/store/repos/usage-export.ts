@@ -8,7 +8,7 @@ const c = usageEvents;
 
 /**
  * A position in the ledger's export order (created_at, id). Neither alone is unique once the
- * table is partitioned (its key is (id, created_at)); the pair is. created_at is carried at
+ * table is partitioned (its key is (created_at, id)); the pair is. created_at is carried at
  * PostgreSQL's microsecond precision, the id as decimal text (bigint).
  */
 export interface LedgerPosition {
