@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import postgres from "postgres";
+import { describe, expect, test } from "bun:test";
 import { executionsPageQuery, type ExecutionFilter } from "../../store/repos/guardrails-executions.ts";
+import { queryPlanFixture, type PlanNode } from "../../testing/query-plans.ts";
 import { integrationServices } from "../../testing/services.ts";
-import { startTestGateway, type TestGateway } from "../../testing/test-gateway.ts";
 
 const services = await integrationServices();
 
@@ -13,42 +12,22 @@ const services = await integrationServices();
  * filter goes through its (…, created_at) index. 100,000 rows after ANALYZE make the planner's
  * choice a real one.
  */
-interface PlanNode {
-  "Node Type": string;
-  "Index Name"?: string;
-  Plans?: PlanNode[];
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 const KEY = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 const TIME_KEY = "guardrail_execution_events_created_at_id_pk";
 
 describe.skipIf(!services.postgres || !services.redis)("guardrail execution query plans (PostgreSQL)", () => {
-  let gw: TestGateway;
-  let sql: postgres.Sql;
-  beforeAll(async () => {
-    gw = await startTestGateway();
-    sql = postgres(gw.database!.url, { max: 1, onnotice: () => {} });
-    // One event a second for ~28 hours, 100 keys, one guardrail in fifty is "rare".
-    await sql.unsafe(`
-      insert into guardrail_execution_events (request_id, key_id, guardrail_name, mode, action, failure_policy, created_at)
+  // One event a second for ~28 hours, 100 keys, one guardrail in fifty is "rare".
+  const fixture = queryPlanFixture(
+    "guardrail_execution_events",
+    `insert into guardrail_execution_events (request_id, key_id, guardrail_name, mode, action, failure_policy, created_at)
       select 'req-' || i, ('00000000-0000-4000-8000-' || lpad((i % 100)::text, 12, '0'))::uuid,
         case when i % 50 = 0 then 'rare' else 'pii-redact' end,
         case when i % 2 = 0 then 'pre_call' else 'during_call' end, 'allow', 'fail_closed',
         timestamptz '2030-03-01T00:00:00Z' + i * interval '1 second'
-      from generate_series(1, 100000) as i`);
-    await sql.unsafe("analyze guardrail_execution_events");
-  });
-  afterAll(async () => {
-    await sql?.end({ timeout: 2 });
-    await gw?.stop();
-  });
-
-  async function plan(filter: ExecutionFilter, after: { createdAt: string; id: number } | null = null): Promise<PlanNode[]> {
-    const { sql: text, params } = executionsPageQuery(gw.gateway.database.db, filter, { limit: 50, after }).toSQL();
-    const [row] = await sql.unsafe(`explain (format json) ${text}`, params as never[]);
-    return nodesOf((row!["QUERY PLAN"] as { Plan: PlanNode }[])[0]!.Plan);
-  }
+      from generate_series(1, 100000) as i`,
+  );
+  const plan = (filter: ExecutionFilter, after: { createdAt: string; id: number } | null = null) =>
+    fixture.plan(executionsPageQuery(fixture.db(), filter, { limit: 50, after }));
   const types = (nodes: PlanNode[]) => nodes.map((n) => n["Node Type"]);
   const indexes = (nodes: PlanNode[]) => nodes.flatMap((n) => (n["Index Name"] ? [n["Index Name"]] : []));
 
