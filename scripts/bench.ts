@@ -41,6 +41,9 @@ function header(o: BenchOptions, env: ReturnType<typeof environment>, logLevel: 
     `  bun ${env.bun}, ${env.cpus} CPUs (${env.cpuModel}), load average at start ${env.loadavgAtStart.join(" ")}, gateway at ${env.commit}`,
     `  concurrency ${o.concurrency}; per scenario ${o.rounds} rounds of direct, bare, gateway${o.limits || o.guardrails ? ", variant" : ""} (order rotated each round),`,
     `  each run ${o.warmupS} s warm-up + ${o.durationS} s measured, load generator scripts/bench/load.ts (Bun fetch, own process);`,
+    o.latencyS > 0
+      ? `  then per scenario ${o.rounds} unloaded rounds, one request at a time (0.5 s warm-up + ${o.latencyS} s each): the latency goals are judged there;`
+      : "  no unloaded rounds (--latency-duration 0): the latency goals are judged under load;",
     `  latency = fetch() to the end of the body, TTFB = fetch() to the first body chunk read`,
     `  gateway: bun src/main.ts + PostgreSQL + Redis; a plain key (auth, policy and usage ledger, no limits, no guardrails)${
       o.limits || o.guardrails ? `;\n  variant: the same gateway through a second key with ${[o.limits && "RPM/TPM/budgets (never reached)", o.guardrails && "pii-redact mandatory"].filter(Boolean).join(" + ")}` : ""

@@ -42,3 +42,35 @@ test("the variant is compared with the plain gateway key round by round", () => 
   expect(Object.keys(stats.targets)).toEqual(order);
   expect(aggregateScenario(records.filter((r) => r.target !== "variant"), "stream").variantVsGateway).toBeNull();
 });
+
+test("unloaded runs are aggregated apart: the latency goals' differences, per round, and the loaded figures untouched", () => {
+  const order: TargetId[] = ["direct", "bare", "gateway", "variant"];
+  const loaded = [0, 1].flatMap((round) => [
+    run("direct", round, 3000, 10, 0),
+    run("bare", round, 2000, 16, 100),
+    run("gateway", round, 1000, 32, 100),
+    run("variant", round, 800, 40, 120),
+  ]);
+  const unloaded = [0, 1].flatMap((round) => {
+    const slow = round * 0.1; // the whole round slower: the pairs cancel it
+    return [
+      { ...run("direct", round, 5000, 0.1 + slow, 0), phase: "unloaded" as const },
+      { ...run("bare", round, 3000, 0.2 + slow, 100), phase: "unloaded" as const },
+      { ...run("gateway", round, 2000, 0.45 + slow, 100), phase: "unloaded" as const },
+      { ...run("variant", round, 1800, 0.5 + slow, 120), phase: "unloaded" as const },
+    ];
+  });
+  const stats = aggregateScenario([...loaded, ...unloaded], "stream", order);
+  // loaded: as without unloaded runs
+  expect(stats.targets.gateway.p50.median).toBe(32);
+  expect(stats.targets.gateway.addedP50.median).toBe(22);
+  expect(stats.gatewayVsBare.rpsRatio.median).toBeCloseTo(0.5);
+  // unloaded: per-round pairs
+  const u = stats.unloaded!;
+  expect(u.addedP50Ms.median).toBeCloseTo(0.35);
+  expect(u.addedP50Ms.min).toBeCloseTo(0.35);
+  expect(u.ttfbP50VsBareMs.median).toBeCloseTo(0.25);
+  expect(u.variant!.ttfbP50DeltaMs.median).toBeCloseTo(0.05);
+  expect(u.targets.gateway!.p50.min).toBeCloseTo(0.45);
+  expect(aggregateScenario(loaded, "stream", order).unloaded).toBeNull();
+});

@@ -1,7 +1,8 @@
 /**
  * From runs to claims: per scenario and target, medians across rounds (with the rps range);
  * derived figures (added latency, gateway/bare ratios) are medians of per-round pairs, since a
- * round's targets ran back to back under the same machine noise.
+ * round's targets ran back to back under the same machine noise. Loaded and unloaded runs are
+ * aggregated apart.
  */
 import type { RunRecord } from "./rounds.ts";
 import type { ScenarioId } from "./scenarios.ts";
@@ -43,10 +44,26 @@ export interface VariantVsGateway {
   cpuRatio: Spread;
 }
 
+/**
+ * The unloaded runs (one request at a time): the latency a request pays without queueing, per
+ * target, and the differences the latency goals are judged on, as medians of per-round pairs.
+ */
+export interface UnloadedStats {
+  targets: Partial<Record<TargetId, { p50: Spread; ttfbP50: Spread }>>;
+  /** gateway p50 − direct p50. */
+  addedP50Ms: Spread;
+  /** gateway TTFB p50 − bare TTFB p50. */
+  ttfbP50VsBareMs: Spread;
+  /** variant − gateway (plain key), when there is a variant. */
+  variant: { p50DeltaMs: Spread; ttfbP50DeltaMs: Spread } | null;
+}
+
 export interface ScenarioStats {
   targets: Partial<Record<TargetId, TargetStats>> & Record<(typeof TARGETS)[number], TargetStats>;
   gatewayVsBare: GatewayVsBare;
   variantVsGateway: VariantVsGateway | null;
+  /** Null when the unloaded runs were skipped (--latency-duration 0). */
+  unloaded: UnloadedStats | null;
 }
 
 const perRequest = (ms: number | null | undefined, completed: number) =>
@@ -84,8 +101,29 @@ function pairs(gateway: RunRecord[], bare: Map<number, RunRecord>, f: (g: RunRec
   return spread(gateway.map((g) => (bare.has(g.round) ? f(g, bare.get(g.round)!) : Number.NaN)));
 }
 
+function aggregateUnloaded(runs: RunRecord[], order: readonly TargetId[]): UnloadedStats | null {
+  if (runs.length === 0) return null;
+  const of = (target: TargetId) => runs.filter((r) => r.target === target);
+  const byRound = (target: TargetId) => new Map(of(target).map((r) => [r.round, r]));
+  const p50 = (r: RunRecord) => r.load.latencyMs.p50;
+  const ttfb = (r: RunRecord) => r.load.ttfbMs.p50;
+  const gateway = of("gateway");
+  const variant = of("variant");
+  const plain = byRound("gateway");
+  return {
+    targets: Object.fromEntries(order.map((t) => [t, { p50: spread(of(t).map(p50)), ttfbP50: spread(of(t).map(ttfb)) }])),
+    addedP50Ms: pairs(gateway, byRound("direct"), (g, d) => p50(g) - p50(d)),
+    ttfbP50VsBareMs: pairs(gateway, byRound("bare"), (g, b) => ttfb(g) - ttfb(b)),
+    variant:
+      variant.length === 0
+        ? null
+        : { p50DeltaMs: pairs(variant, plain, (v, g) => p50(v) - p50(g)), ttfbP50DeltaMs: pairs(variant, plain, (v, g) => ttfb(v) - ttfb(g)) },
+  };
+}
+
 export function aggregateScenario(records: RunRecord[], scenario: ScenarioId, order: readonly TargetId[] = TARGETS): ScenarioStats {
-  const runs = records.filter((r) => r.scenario === scenario);
+  const mine = records.filter((r) => r.scenario === scenario);
+  const runs = mine.filter((r) => r.phase !== "unloaded");
   const of = (target: TargetId) => runs.filter((r) => r.target === target);
   const byRound = (target: TargetId) => new Map(of(target).map((r) => [r.round, r]));
   const direct = byRound("direct");
@@ -97,6 +135,10 @@ export function aggregateScenario(records: RunRecord[], scenario: ScenarioId, or
   const plain = byRound("gateway");
   return {
     targets,
+    unloaded: aggregateUnloaded(
+      mine.filter((r) => r.phase === "unloaded"),
+      order,
+    ),
     variantVsGateway:
       variant.length === 0
         ? null

@@ -1,4 +1,4 @@
-/** Command-line flags of `bun run bench`; the defaults keep a whole run under two minutes. */
+/** Command-line flags of `bun run bench`; the defaults keep a whole run under three minutes. */
 import { parseArgs } from "node:util";
 
 export interface BenchOptions {
@@ -7,6 +7,11 @@ export interface BenchOptions {
   durationS: number;
   /** Unmeasured seconds at the start of each run (connections, JIT). */
   warmupS: number;
+  /**
+   * Measured seconds of each unloaded run (one request at a time, after a scenario's loaded
+   * rounds): the latency one request pays, which the latency goals are judged on. 0 skips them.
+   */
+  latencyS: number;
   rounds: number;
   /** Content chunks per streamed answer. */
   chunks: number;
@@ -24,6 +29,10 @@ export const USAGE = `bun run bench [-- flags]
   --concurrency N   concurrent keep-alive connections per run (default 32)
   --duration S      measured seconds per run (default 4)
   --warmup S        unmeasured seconds before each run's window (default 1)
+  --latency-duration S
+                    measured seconds of each unloaded run (concurrency 1, after each scenario's
+                    rounds, one per target and round), which the latency goals are judged on
+                    (default 2; 0 skips them)
   --rounds R        rounds per scenario; each round runs direct, bare and gateway once (default 3)
   --chunks N        content chunks per streamed answer (default 5)
   --chunk-delay MS  stub delay before each streamed chunk (default 0; >0 separates TTFB from the total)
@@ -48,6 +57,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
       concurrency: { type: "string", default: "32" },
       duration: { type: "string", default: "4" },
       warmup: { type: "string", default: "1" },
+      "latency-duration": { type: "string", default: "2" },
       rounds: { type: "string", default: "3" },
       chunks: { type: "string", default: "5" },
       "chunk-delay": { type: "string", default: "0" },
@@ -62,6 +72,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
     concurrency: positive("concurrency", values.concurrency, true),
     durationS: positive("duration", values.duration, false),
     warmupS: values.warmup === "0" ? 0 : positive("warmup", values.warmup, false),
+    latencyS: values["latency-duration"] === "0" ? 0 : positive("latency-duration", values["latency-duration"], false),
     rounds: positive("rounds", values.rounds, true),
     chunks: positive("chunks", values.chunks, true),
     chunkDelayMs: values["chunk-delay"] === "0" ? 0 : positive("chunk-delay", values["chunk-delay"], false),

@@ -1,7 +1,9 @@
 /**
- * The schedule: per scenario, R rounds; each round runs every target once, back to back, in an
- * order rotated by one each round (no target always runs first, or right after the gateway).
- * Each run is a fresh load generator process.
+ * The schedule: per scenario, R loaded rounds; each round runs every target once, back to back,
+ * in an order rotated by one each round (no target always runs first, or right after the
+ * gateway). Then, unless --latency-duration 0, R unloaded rounds the same way: one request at a
+ * time, the latency a request pays without queueing behind others. Each run is a fresh load
+ * generator process.
  */
 import type { Cleanup } from "./cleanup.ts";
 import { REPO_ROOT } from "./children.ts";
@@ -20,6 +22,8 @@ export interface RunRecord {
   round: number;
   /** 0 = ran first in its round. */
   position: number;
+  /** "unloaded": one request at a time, after the scenario's loaded rounds; absent: loaded. */
+  phase?: "unloaded";
   load: LoadSummary;
   /** Gateway runs: the ledger's metrics right after the run. */
   ledger?: LedgerMetrics;
@@ -32,7 +36,13 @@ export function roundOrder(round: number, targets: readonly TargetId[] = TARGETS
   return targets.map((_, i) => targets[(i + round) % targets.length]!);
 }
 
-function loadArgs(target: Target, scenario: Scenario, stack: Stack, o: BenchOptions): string[] {
+interface RunShape {
+  concurrency: number;
+  durationS: number;
+  warmupS: number;
+}
+
+function loadArgs(target: Target, scenario: Scenario, stack: Stack, run: RunShape): string[] {
   const headers = Object.entries(requestHeaders(scenario, target.authorization)).flatMap(([name, value]) => [
     "--header",
     `${name}: ${value}`,
@@ -49,11 +59,11 @@ function loadArgs(target: Target, scenario: Scenario, stack: Stack, o: BenchOpti
     ...headers,
     ...(scenario.stream ? ["--stream"] : []),
     "--concurrency",
-    String(o.concurrency),
+    String(run.concurrency),
     "--duration",
-    String(o.durationS),
+    String(run.durationS),
     "--warmup",
-    String(o.warmupS),
+    String(run.warmupS),
     ...watch,
   ];
 }
@@ -95,22 +105,28 @@ export async function runSchedule(
   log: (line: string) => void,
 ): Promise<RunRecord[]> {
   const runLoad = createLoadRunner(cleanup);
-  const timeoutMs = (o.warmupS + o.durationS) * 1000 + 30_000;
+  const loaded: RunShape = { concurrency: o.concurrency, durationS: o.durationS, warmupS: o.warmupS };
+  // Half a second warms the connection and the JIT: at one request at a time that is thousands.
+  const unloaded: RunShape = { concurrency: 1, durationS: o.latencyS, warmupS: 0.5 };
+  const phases = o.latencyS > 0 ? ([[loaded, undefined], [unloaded, "unloaded"]] as const) : ([[loaded, undefined]] as const);
   const records: RunRecord[] = [];
   for (const scenario of scenarioList) {
-    for (let round = 0; round < o.rounds; round++) {
-      const order = roundOrder(round, stack.order);
-      for (const [position, id] of order.entries()) {
-        const load = await runLoad(loadArgs(stack.targets[id]!, scenario, stack, o), timeoutMs);
-        const ledger = isGateway(id) ? await readLedgerMetrics(stack.controlUrl) : undefined;
-        records.push({ scenario: scenario.id, target: id, round, position, load, ...(ledger && { ledger }) });
-        const errors = load.errors > 0 ? `  ERRORS ${load.errors} (${load.firstError})` : "";
-        const queue = ledger ? `  ledger queue ${ledger.queueDepth}` : "";
-        log(
-          `  ${scenario.id} round ${round + 1}/${o.rounds} ${id.padEnd(7)} ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
-            `  p50 ${load.latencyMs.p50.toFixed(3)} ms${queue}${errors}`,
-        );
-        await Bun.sleep(SETTLE_MS);
+    for (const [shape, phase] of phases) {
+      const timeoutMs = (shape.warmupS + shape.durationS) * 1000 + 30_000;
+      for (let round = 0; round < o.rounds; round++) {
+        const order = roundOrder(round, stack.order);
+        for (const [position, id] of order.entries()) {
+          const load = await runLoad(loadArgs(stack.targets[id]!, scenario, stack, shape), timeoutMs);
+          const ledger = isGateway(id) ? await readLedgerMetrics(stack.controlUrl) : undefined;
+          records.push({ scenario: scenario.id, target: id, round, position, ...(phase && { phase }), load, ...(ledger && { ledger }) });
+          const errors = load.errors > 0 ? `  ERRORS ${load.errors} (${load.firstError})` : "";
+          const queue = ledger ? `  ledger queue ${ledger.queueDepth}` : "";
+          log(
+            `  ${scenario.id} ${phase ? "unloaded " : ""}round ${round + 1}/${o.rounds} ${id.padEnd(7)} ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
+              `  p50 ${load.latencyMs.p50.toFixed(3)} ms${queue}${errors}`,
+          );
+          await Bun.sleep(SETTLE_MS);
+        }
       }
     }
   }

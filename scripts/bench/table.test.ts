@@ -1,0 +1,54 @@
+import { expect, test } from "bun:test";
+import { aggregateScenario } from "./aggregate.ts";
+import type { LoadSummary } from "./load.ts";
+import type { RunRecord } from "./rounds.ts";
+import { scenarios } from "./scenarios.ts";
+import type { TargetId } from "./stack.ts";
+import { scenarioReport } from "./table.ts";
+
+const dist = (p50: number) => ({ count: 1, mean: p50, p50, p90: p50, p99: p50, max: p50 });
+
+function run(target: TargetId, rps: number, p50: number, phase?: "unloaded"): RunRecord {
+  const load: LoadSummary = {
+    url: "http://x",
+    concurrency: phase ? 1 : 32,
+    windowMs: 1000,
+    completed: rps,
+    requestsPerSecond: rps,
+    errors: 0,
+    firstError: null,
+    issued: rps,
+    latencyMs: dist(p50),
+    ttfbMs: dist(p50),
+    cpuMs: { loadgen: 100, watched: { proxy: 100, stub: 10 }, services: 5, machineBusy: 1, machineTotal: 2 },
+  };
+  return { scenario: "stream", target, round: 0, position: 0, ...(phase && { phase }), load };
+}
+
+const stream = scenarios(5, 0).find((s) => s.id === "stream")!;
+// Loaded: the gateway queues 4 ms behind the others; unloaded it adds 0.3 ms.
+const loaded = [run("direct", 9000, 3), run("bare", 6000, 5), run("gateway", 3000, 7), run("variant", 2500, 9)];
+const unloaded = [run("direct", 5000, 0.2, "unloaded"), run("bare", 3000, 0.35, "unloaded"), run("gateway", 2000, 0.5, "unloaded"), run("variant", 1800, 0.6, "unloaded")];
+const order: TargetId[] = ["direct", "bare", "gateway", "variant"];
+const line = (lines: string[], start: string) => lines.filter((l) => l.trimStart().startsWith(start));
+
+test("with unloaded runs the latency goals are judged on them; the loaded latency lines carry no verdict", () => {
+  const lines = scenarioReport(stream, aggregateScenario([...loaded, ...unloaded], "stream", order), "pii-redact mandatory", { limits: false, guardrails: true });
+  const added = line(lines, "p50 gateway − direct");
+  expect(added).toHaveLength(2);
+  expect(added[0]).toContain("+4.000 ms");
+  expect(added[0]).toContain("(loaded: mostly queueing)");
+  expect(added[0]).not.toContain("MISSES");
+  expect(added[1]).toContain("+0.300 ms");
+  expect(added[1]).toContain("goal < 1 ms: MEETS");
+  expect(line(lines, "TTFB p50 gateway − bare")[1]).toContain("+0.150 ms  (+0.150–+0.150)  goal ≤ 1 ms: MEETS");
+  expect(line(lines, "TTFB p50 variant − gateway")[1]).toContain("goal ≤ 2 ms: MEETS");
+  expect(line(lines, "rps ratio gateway/bare")[0]).toContain("goal ≥ 0.7: MISSES");
+});
+
+test("without unloaded runs (--latency-duration 0) the latency goals are judged under load", () => {
+  const lines = scenarioReport(stream, aggregateScenario(loaded, "stream", order), "pii-redact mandatory", { limits: false, guardrails: true });
+  expect(line(lines, "p50 gateway − direct")).toEqual([expect.stringContaining("goal < 1 ms: MISSES")]);
+  expect(line(lines, "TTFB p50 gateway − bare")).toEqual([expect.stringContaining("goal ≤ 1 ms: MISSES")]);
+  expect(lines.some((l) => l.includes("unloaded"))).toBe(false);
+});
