@@ -1,27 +1,11 @@
 import { expect, test } from "bun:test";
 import { aggregateScenario } from "./aggregate.ts";
-import type { LoadSummary } from "./load.ts";
-import type { RunRecord } from "./rounds.ts";
+import { fakeRun } from "./fake-runs.ts";
 import type { TargetId } from "./stack.ts";
 
-const dist = (p50: number) => ({ count: 1, mean: p50, p50, p90: p50, p99: p50, max: p50 });
-
-function run(target: TargetId, round: number, rps: number, p50: number, proxyCpuMs: number): RunRecord {
-  const load: LoadSummary = {
-    url: "http://x",
-    concurrency: 1,
-    windowMs: 1000,
-    completed: rps,
-    requestsPerSecond: rps,
-    errors: 0,
-    firstError: null,
-    issued: rps,
-    latencyMs: dist(p50),
-    ttfbMs: dist(p50),
-    cpuMs: { loadgen: 100, watched: { proxy: proxyCpuMs, stub: 10 }, services: 5, machineBusy: 1, machineTotal: 2 },
-  };
-  return { scenario: "stream", target, round, position: 0, load };
-}
+const run = (target: TargetId, round: number, rps: number, p50: number, proxyCpuMs: number) => fakeRun(target, { round, rps, p50, proxyCpuMs });
+const unloadedRun = (target: TargetId, round: number, rps: number, p50: number, proxyCpuMs: number) =>
+  fakeRun(target, { round, rps, p50, proxyCpuMs, phase: "unloaded" });
 
 test("the variant is compared with the plain gateway key round by round", () => {
   const order: TargetId[] = ["direct", "bare", "gateway", "variant"];
@@ -54,10 +38,10 @@ test("unloaded runs are aggregated apart: the latency goals' differences, per ro
   const unloaded = [0, 1].flatMap((round) => {
     const slow = round * 0.1; // the whole round slower: the pairs cancel it
     return [
-      { ...run("direct", round, 5000, 0.1 + slow, 0), phase: "unloaded" as const },
-      { ...run("bare", round, 3000, 0.2 + slow, 100), phase: "unloaded" as const },
-      { ...run("gateway", round, 2000, 0.45 + slow, 100), phase: "unloaded" as const },
-      { ...run("variant", round, 1800, 0.5 + slow, 120), phase: "unloaded" as const },
+      unloadedRun("direct", round, 5000, 0.1 + slow, 0),
+      unloadedRun("bare", round, 3000, 0.2 + slow, 100),
+      unloadedRun("gateway", round, 2000, 0.45 + slow, 100),
+      unloadedRun("variant", round, 1800, 0.5 + slow, 120),
     ];
   });
   const stats = aggregateScenario([...loaded, ...unloaded], "stream", order);

@@ -1,29 +1,11 @@
 import { expect, test } from "bun:test";
 import { aggregateScenario } from "./aggregate.ts";
-import type { LoadSummary } from "./load.ts";
-import type { RunRecord } from "./rounds.ts";
+import { fakeRun } from "./fake-runs.ts";
 import { scenarios } from "./scenarios.ts";
 import type { TargetId } from "./stack.ts";
 import { scenarioReport } from "./table.ts";
 
-const dist = (p50: number) => ({ count: 1, mean: p50, p50, p90: p50, p99: p50, max: p50 });
-
-function run(target: TargetId, rps: number, p50: number, phase?: "unloaded"): RunRecord {
-  const load: LoadSummary = {
-    url: "http://x",
-    concurrency: phase ? 1 : 32,
-    windowMs: 1000,
-    completed: rps,
-    requestsPerSecond: rps,
-    errors: 0,
-    firstError: null,
-    issued: rps,
-    latencyMs: dist(p50),
-    ttfbMs: dist(p50),
-    cpuMs: { loadgen: 100, watched: { proxy: 100, stub: 10 }, services: 5, machineBusy: 1, machineTotal: 2 },
-  };
-  return { scenario: "stream", target, round: 0, position: 0, ...(phase && { phase }), load };
-}
+const run = (target: TargetId, rps: number, p50: number, phase?: "unloaded") => fakeRun(target, { rps, p50, phase });
 
 const stream = scenarios(5, 0).find((s) => s.id === "stream")!;
 // Loaded: the gateway queues 4 ms behind the others; unloaded it adds 0.3 ms.
