@@ -101,10 +101,15 @@ function pairs(gateway: RunRecord[], bare: Map<number, RunRecord>, f: (g: RunRec
   return spread(gateway.map((g) => (bare.has(g.round) ? f(g, bare.get(g.round)!) : Number.NaN)));
 }
 
+/** A phase's runs of one target, as a list and by round. */
+function byTarget(runs: RunRecord[]) {
+  const of = (target: TargetId) => runs.filter((r) => r.target === target);
+  return { of, byRound: (target: TargetId) => new Map(of(target).map((r) => [r.round, r])) };
+}
+
 function aggregateUnloaded(runs: RunRecord[], order: readonly TargetId[]): UnloadedStats | null {
   if (runs.length === 0) return null;
-  const of = (target: TargetId) => runs.filter((r) => r.target === target);
-  const byRound = (target: TargetId) => new Map(of(target).map((r) => [r.round, r]));
+  const { of, byRound } = byTarget(runs);
   const p50 = (r: RunRecord) => r.load.latencyMs.p50;
   const ttfb = (r: RunRecord) => r.load.ttfbMs.p50;
   const gateway = of("gateway");
@@ -123,9 +128,7 @@ function aggregateUnloaded(runs: RunRecord[], order: readonly TargetId[]): Unloa
 
 export function aggregateScenario(records: RunRecord[], scenario: ScenarioId, order: readonly TargetId[] = TARGETS): ScenarioStats {
   const mine = records.filter((r) => r.scenario === scenario);
-  const runs = mine.filter((r) => r.phase !== "unloaded");
-  const of = (target: TargetId) => runs.filter((r) => r.target === target);
-  const byRound = (target: TargetId) => new Map(of(target).map((r) => [r.round, r]));
+  const { of, byRound } = byTarget(mine.filter((r) => r.phase !== "unloaded"));
   const direct = byRound("direct");
   const bare = byRound("bare");
   const targets = Object.fromEntries(order.map((t) => [t, targetStats(of(t), direct)])) as ScenarioStats["targets"];
