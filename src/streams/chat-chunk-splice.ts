@@ -14,8 +14,10 @@ const QUOTE_BYTE = 0x22;
 const BACKSLASH_BYTE = 0x5c;
 const LF = 0x0a;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const DATA_PREFIX = encoder.encode("data: ");
+const DATA_PREFIX = Buffer.from("data: ");
+// Buffer's native toString accepts any Uint8Array as `this` (as its indexOf does, bytes.ts):
+// a range decoded without a subarray view (invalid bytes become U+FFFD, as with TextDecoder).
+const utf8Slice = Buffer.prototype.toString as (this: Uint8Array, encoding: "utf8", start: number, end: number) => string;
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** Where the value of the key whose quoted name starts at `key` begins; -1 when no colon follows (not a key). */
@@ -106,14 +108,10 @@ export function insertContent(data: string, next: string): string | null {
  * rewritten without decoding or re-encoding anything but their content value.
  */
 export interface WireShape {
-  head: Uint8Array;
-  tail: Uint8Array;
+  /** Buffers: their `compare` checks a frame's bytes against them natively (memcmp). */
+  head: Buffer;
+  tail: Buffer;
 }
-
-const bytesAt = (bytes: Uint8Array, part: Uint8Array, at: number): boolean => {
-  for (let i = 0; i < part.length; i++) if (bytes[at + i] !== part[i]) return false;
-  return true;
-};
 
 /**
  * The wire form of `shape`, learnt from `raw`, the frame whose data has `content` as its value in
@@ -122,10 +120,10 @@ const bytesAt = (bytes: Uint8Array, part: Uint8Array, at: number): boolean => {
 export function wireShape(shape: ContentShape, raw: Uint8Array, content: string): WireShape | null {
   const headLength = DATA_PREFIX.length + Buffer.byteLength(shape.head, "utf8");
   const tailLength = Buffer.byteLength(shape.tail, "utf8") + 2;
-  if (headLength + tailLength + 2 > raw.length || !bytesAt(raw, DATA_PREFIX, 0)) return null;
+  if (headLength + tailLength + 2 > raw.length || DATA_PREFIX.compare(raw, 0, DATA_PREFIX.length) !== 0) return null;
   if (raw[raw.length - 2] !== LF || raw[raw.length - 1] !== LF) return null;
   // Copies: a view would keep the upstream's whole read alive for the stream's lifetime.
-  const wire = { head: raw.slice(0, headLength), tail: raw.slice(raw.length - tailLength) };
+  const wire = { head: Buffer.from(raw.subarray(0, headLength)), tail: Buffer.from(raw.subarray(raw.length - tailLength)) };
   // Lengths alone could line up by accident (a replaced invalid byte): the value must read back.
   return contentInWire(raw, wire) === content ? wire : null;
 }
@@ -144,13 +142,34 @@ export function contentInWire(raw: Uint8Array, wire: WireShape): string | null {
     const byte = raw[i]!;
     if (byte === QUOTE_BYTE || byte === BACKSLASH_BYTE || byte < 0x20) return null;
   }
-  if (!bytesAt(raw, head, 0) || !bytesAt(raw, tail, end)) return null;
-  return decoder.decode(raw.subarray(start + 1, end - 1));
+  if (head.compare(raw, 0, start) !== 0 || tail.compare(raw, end, raw.length) !== 0) return null;
+  return utf8Slice.call(raw, "utf8", start + 1, end - 1);
 }
 
 /** The wire bytes of a frame of `wire` with `next` as its content. */
 export function withContentWire(wire: WireShape, next: string): Uint8Array {
   const { head, tail } = wire;
+  const n = next.length;
+  // Printable ASCII without a quote or backslash (most model text) is its own JSON and its own
+  // UTF-8: written straight into the frame, without JSON.stringify and encode.
+  let plain = true;
+  for (let i = 0; i < n; i++) {
+    const c = next.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === QUOTE_BYTE || c === BACKSLASH_BYTE) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    const out = new Uint8Array(head.length + n + 2 + tail.length);
+    out.set(head);
+    let at = head.length;
+    out[at++] = QUOTE_BYTE;
+    for (let i = 0; i < n; i++) out[at++] = next.charCodeAt(i);
+    out[at++] = QUOTE_BYTE;
+    out.set(tail, at);
+    return out;
+  }
   // Encoded on its own and copied in: encodeInto through a view of the fresh array (subarray)
   // measured slower on the bench's streams.
   const value = encoder.encode(JSON.stringify(next));
