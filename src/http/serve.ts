@@ -17,6 +17,7 @@ export function listen(
     hostname: bind.hostname,
     port: bind.port,
     idleTimeout: options.idleTimeoutSeconds,
+    development: false,
     fetch,
     // Only reached if something fails outside Hono's own error handling.
     error: () => errorResponse("internal_error", crypto.randomUUID()),

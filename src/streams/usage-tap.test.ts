@@ -147,6 +147,20 @@ describe("usage tap: chat completions", () => {
     expect(outcome).toEqual({ status: "upstream_error", usage: null, firstTokenMs: 20, model: MODEL });
   });
 
+  // Chunks opening with `data: {` skip the search for the marker; every other way to write it counts.
+  test.each([["data:[DONE]\n\n"], ["data:   [DONE]  \r\n\r\n"], [": keep-alive\ndata: [DONE]\n\n"], ["event: done\ndata: [DONE]\n\n"]])(
+    "the [DONE] marker written as %j completes the stream",
+    async (marker) => {
+      const { outcome } = await tapRun([...chatBody(false), marker]);
+      expect(outcome.status).toBe("completed");
+    },
+  );
+
+  test("a chunk whose text is [DONE] is not the marker", async () => {
+    const { outcome } = await tapRun(chatBody(false, { content: "[DONE]" }).slice(0, -1));
+    expect(outcome.status).toBe("upstream_error");
+  });
+
   test("an error object from the upstream ⇒ upstream_error even if [DONE] follows", async () => {
     const error = `data: {"error":{"message":"upstream overloaded","type":"server_error","code":"503"}}\n\n`;
     const { out, outcome } = await tapRun([...chatBody(false).slice(0, 2), error, DONE]);

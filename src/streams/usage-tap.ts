@@ -49,6 +49,16 @@ const OPEN_BRACE = 0x7b;
 const USAGE_KEY = ascii('"usage"');
 const ERROR_KEY = ascii('"error"');
 const DONE = ascii("[DONE]");
+const [D, A, T, COLON, SPACE] = [0x64, 0x61, 0x74, 0x3a, 0x20];
+
+/**
+ * The frame opens with a `data:` line holding a JSON object (every chunk but the last): its data
+ * starts with `{`, so it is not the `[DONE]` marker, and the search for one is skipped.
+ */
+function opensWithObject(bytes: Uint8Array): boolean {
+  if (bytes[0] !== D || bytes[1] !== A || bytes[2] !== T || bytes[3] !== A || bytes[4] !== COLON) return false;
+  return bytes[5] === OPEN_BRACE || (bytes[5] === SPACE && bytes[6] === OPEN_BRACE);
+}
 
 /**
  * Chat completions: JSON is parsed only until the first token, and for frames whose bytes hold a
@@ -61,7 +71,7 @@ function inspectChat(state: TapState, options: UsageTapOptions): Inspect {
     const hasUsage = hasKeyWithValue(bytes, USAGE_KEY, OPEN_BRACE);
     const holdBack = options.hideUsageChunk && hasUsage; // decide before forwarding it
     if (!holdBack) forward(frame);
-    if (indexOfBytes(bytes, DONE) >= 0 && frame.data.trim() === "[DONE]") {
+    if (!opensWithObject(bytes) && indexOfBytes(bytes, DONE) >= 0 && frame.data.trim() === "[DONE]") {
       state.ended ??= "completed";
       return;
     }

@@ -157,6 +157,14 @@ const mayStartSpan = (c: number): boolean => isLocalChar(c) || c === LBRACKET ||
  */
 export function scanText(text: string, from = 0, final = true): Scan {
   const spans: ScanSpan[] = [];
+  return { spans, stable: scanInto(text, from, final, spans) };
+}
+
+/**
+ * scanText into the caller's `spans` (appended to), returning `stable`: the stream redactor
+ * scans every delta, and keeps one array for it rather than two new objects per scan.
+ */
+export function scanInto(text: string, from: number, final: boolean, spans: ScanSpan[]): number {
   let at = from;
   positions: while (at < text.length) {
     const c = text.charCodeAt(at);
@@ -168,7 +176,7 @@ export function scanText(text: string, from = 0, final = true): Scan {
     }
     for (let k = 0; k < SCANNERS.length; k++) {
       const verdict = SCANNERS[k]![1](text, at, final);
-      if (verdict === NEED_MORE) return { spans, stable: at };
+      if (verdict === NEED_MORE) return at;
       if (verdict > at) {
         spans.push({ kind: SCANNERS[k]![0], start: at, end: verdict });
         at = verdict;
@@ -177,7 +185,7 @@ export function scanText(text: string, from = 0, final = true): Scan {
     }
     at++;
   }
-  return { spans, stable: text.length };
+  return text.length;
 }
 
 /** The PII in a complete text, as non-overlapping spans in order. */

@@ -1,5 +1,5 @@
 import { isHighSurrogate } from "./chars.ts";
-import { MAX_EMAIL_LENGTH, scanText } from "./detect.ts";
+import { MAX_EMAIL_LENGTH, scanInto, type ScanSpan } from "./detect.ts";
 import type { PiiVault } from "./placeholders.ts";
 import { renderSpans, type RenderMode, type RestoreOptions } from "./redact.ts";
 
@@ -43,6 +43,7 @@ class ChannelRedactor implements StreamRedactor {
   readonly #mode: RenderMode;
   #context = ""; // the last character already treated: scanners look one character left
   #held = "";
+  readonly #spans: ScanSpan[] = []; // one scan's spans, emptied after each
 
   constructor(vault: PiiVault, mode: RenderMode) {
     this.#vault = vault;
@@ -51,12 +52,11 @@ class ChannelRedactor implements StreamRedactor {
 
   push(delta: string): string {
     if (delta === "") return "";
-    this.#held += delta;
-    return this.#treat(false);
+    return this.#treat(delta, false);
   }
 
   flush(): string {
-    const out = this.#treat(true);
+    const out = this.#treat("", true);
     this.#context = "";
     this.#held = "";
     return out;
@@ -66,14 +66,15 @@ class ChannelRedactor implements StreamRedactor {
     return this.#held.length;
   }
 
-  #treat(final: boolean): string {
-    const text = this.#context + this.#held;
+  #treat(delta: string, final: boolean): string {
+    const text = this.#context + this.#held + delta;
     const from = this.#context.length;
-    const scan = scanText(text, from, final);
-    let stable = scan.stable;
+    const spans = this.#spans;
+    let stable = scanInto(text, from, final, spans);
     // Spans are ASCII, so none ends on a high surrogate: backing off one unit cuts no span.
     if (!final && stable === text.length && stable > from && isHighSurrogate(text.charCodeAt(stable - 1))) stable--;
-    const out = renderSpans(text, from, stable, scan.spans, this.#vault, this.#mode);
+    const out = renderSpans(text, from, stable, spans, this.#vault, this.#mode);
+    if (spans.length > 0) spans.length = 0;
     if (stable > from) this.#context = text.charAt(stable - 1);
     this.#held = text.slice(stable);
     return out;
