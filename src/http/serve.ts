@@ -17,6 +17,7 @@ export function listen(
     hostname: bind.hostname,
     port: bind.port,
     idleTimeout: options.idleTimeoutSeconds,
+    // Bun defaults to development mode unless NODE_ENV=production; the gateway never wants it.
     development: false,
     fetch,
     // Only reached if something fails outside Hono's own error handling.
