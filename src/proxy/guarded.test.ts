@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import type { GuardrailDefinition } from "../guardrails/catalog.ts";
 import type { RunState } from "../guardrails/run.ts";
 import { chainStages } from "../streams/frame-stage.ts";
@@ -44,6 +44,23 @@ describe("during-call pii-redact on a stream is one execution event", () => {
     expect(run!.latencyMs).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(state.runs)).not.toContain("john.smith");
     expect(out.join("")).not.toContain("john.smith@example.org");
+  });
+
+  test("a long stream's stage time is sampled past 16 frames and scaled: exact when every frame costs the same", () => {
+    const state = newState();
+    const chain = chainStages(streamStages(plan, state, "chat").stages, () => {});
+    // Every clock read advances 1 ms: each timed frame measures 1 ms.
+    let clock = 0;
+    const now = spyOn(performance, "now").mockImplementation(() => clock++);
+    try {
+      for (let i = 0; i < 40; i++) chain.frame(chunk(`word${i} `));
+      chain.end();
+    } finally {
+      now.mockRestore();
+    }
+    expect(state.runs[0]!.latencyMs).toBe(40);
+    // Frames 0-15 and then 16, 24, 32: two reads each, not two per frame.
+    expect(clock).toBe(2 * (16 + 3));
   });
 
   test("nothing to redact: allow with no counts; a cut stream records its run once", () => {

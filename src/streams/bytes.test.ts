@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ascii, hasKeyWithValue, indexOfBytes } from "./bytes.ts";
+import { ascii, bytesAt, hasKeyWithValue, indexOfBytes, utf8Range } from "./bytes.ts";
 
 describe("indexOfBytes", () => {
   const hay = ascii('data: {"usage":null}\n\ndata: [DONE]\n\n');
@@ -35,5 +35,40 @@ describe("hasKeyWithValue", () => {
     ["", false],
   ])("%s ⇒ %p", (json, expected) => {
     expect(usageObject(json)).toBe(expected);
+  });
+});
+
+describe("bytesAt", () => {
+  const long = "data: {\"id\":\"chatcmpl-1\",\"choices\":["; // past the native-compare threshold
+  const hay = ascii(`${long}{"delta":{}}]}\n\n`);
+  test.each([
+    ["data: {", 0, true],
+    ["data:{", 0, false],
+    [long, 0, true],
+    [long.replace("1", "2"), 0, false],
+    ["]}\n\n", hay.length - 4, true],
+    ["]}\n\n\n", hay.length - 4, false], // runs past the end
+    ["", hay.length, true],
+    ["d", -1, false],
+  ])("%j at %p", (part, at, expected) => {
+    expect(bytesAt(hay, ascii(part), at)).toBe(expected);
+  });
+
+  test("compares inside a subarray view only", () => {
+    const view = ascii("xxdata: {xx").subarray(2, 9);
+    expect(bytesAt(view, ascii("data: {"))).toBe(true);
+    expect(bytesAt(view, ascii("data: {x"))).toBe(false);
+  });
+});
+
+describe("utf8Range", () => {
+  test("decodes a range of a view, multi-byte characters included", () => {
+    const view = ascii('xx"é🌍 ok"xx').subarray(2);
+    expect(utf8Range(view, 1, view.length - 3)).toBe("é🌍 ok");
+  });
+
+  test("an invalid byte becomes U+FFFD, as with TextDecoder", () => {
+    const bytes = new Uint8Array([0x61, 0xff, 0x62]);
+    expect(utf8Range(bytes, 0, 3)).toBe(new TextDecoder().decode(bytes));
   });
 });

@@ -16,6 +16,27 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
   return nativeIndexOf.call(haystack, needle, from);
 }
 
+// Buffer's compare (memcmp) and toString take any Uint8Array as `this` in the same way.
+const nativeCompare = Buffer.prototype.compare as (this: Uint8Array, target: Uint8Array, targetStart: number, targetEnd: number) => number;
+const nativeToString = Buffer.prototype.toString as (this: Uint8Array, encoding: "utf8", start: number, end: number) => string;
+
+/** Below this many bytes a JS loop beats the call into native code. */
+const NATIVE_COMPARE_FROM = 16;
+
+/** `part` occurs in `bytes` at `at`; false when it would run past the end. */
+export function bytesAt(bytes: Uint8Array, part: Uint8Array, at = 0): boolean {
+  const end = at + part.length;
+  if (at < 0 || end > bytes.length) return false;
+  if (part.length >= NATIVE_COMPARE_FROM) return nativeCompare.call(part, bytes, at, end) === 0;
+  for (let i = 0; i < part.length; i++) if (bytes[at + i] !== part[i]) return false;
+  return true;
+}
+
+/** The UTF-8 text of `bytes[start, end)`, decoded without a subarray view (invalid bytes become U+FFFD). */
+export function utf8Range(bytes: Uint8Array, start: number, end: number): string {
+  return nativeToString.call(bytes, "utf8", start, end);
+}
+
 const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 
 /** The index of the first byte at or after `from` that is not JSON whitespace (length past the end). */

@@ -5,6 +5,8 @@
  * What makes it certain: without a backslash a key can only be spelt literally, so a key that
  * occurs once as `"name":` is the one the parsed chunk has.
  */
+import { bytesAt, utf8Range } from "./bytes.ts";
+
 const CONTENT_KEY = '"content"';
 const DELTA_KEY = '"delta"';
 const TOOL_CALLS_KEY = '"tool_calls"';
@@ -14,10 +16,7 @@ const QUOTE_BYTE = 0x22;
 const BACKSLASH_BYTE = 0x5c;
 const LF = 0x0a;
 const encoder = new TextEncoder();
-const DATA_PREFIX = Buffer.from("data: ");
-// Buffer's native toString accepts any Uint8Array as `this` (as its indexOf does, bytes.ts):
-// a range decoded without a subarray view (invalid bytes become U+FFFD, as with TextDecoder).
-const utf8Slice = Buffer.prototype.toString as (this: Uint8Array, encoding: "utf8", start: number, end: number) => string;
+const DATA_PREFIX = encoder.encode("data: ");
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** Where the value of the key whose quoted name starts at `key` begins; -1 when no colon follows (not a key). */
@@ -108,9 +107,8 @@ export function insertContent(data: string, next: string): string | null {
  * rewritten without decoding or re-encoding anything but their content value.
  */
 export interface WireShape {
-  /** Buffers: their `compare` checks a frame's bytes against them natively (memcmp). */
-  head: Buffer;
-  tail: Buffer;
+  head: Uint8Array;
+  tail: Uint8Array;
 }
 
 /**
@@ -120,10 +118,10 @@ export interface WireShape {
 export function wireShape(shape: ContentShape, raw: Uint8Array, content: string): WireShape | null {
   const headLength = DATA_PREFIX.length + Buffer.byteLength(shape.head, "utf8");
   const tailLength = Buffer.byteLength(shape.tail, "utf8") + 2;
-  if (headLength + tailLength + 2 > raw.length || DATA_PREFIX.compare(raw, 0, DATA_PREFIX.length) !== 0) return null;
+  if (headLength + tailLength + 2 > raw.length || !bytesAt(raw, DATA_PREFIX)) return null;
   if (raw[raw.length - 2] !== LF || raw[raw.length - 1] !== LF) return null;
   // Copies: a view would keep the upstream's whole read alive for the stream's lifetime.
-  const wire = { head: Buffer.from(raw.subarray(0, headLength)), tail: Buffer.from(raw.subarray(raw.length - tailLength)) };
+  const wire = { head: raw.slice(0, headLength), tail: raw.slice(raw.length - tailLength) };
   // Lengths alone could line up by accident (a replaced invalid byte): the value must read back.
   return contentInWire(raw, wire) === content ? wire : null;
 }
@@ -142,8 +140,8 @@ export function contentInWire(raw: Uint8Array, wire: WireShape): string | null {
     const byte = raw[i]!;
     if (byte === QUOTE_BYTE || byte === BACKSLASH_BYTE || byte < 0x20) return null;
   }
-  if (head.compare(raw, 0, start) !== 0 || tail.compare(raw, end, raw.length) !== 0) return null;
-  return utf8Slice.call(raw, "utf8", start + 1, end - 1);
+  if (!bytesAt(raw, head) || !bytesAt(raw, tail, end)) return null;
+  return utf8Range(raw, start + 1, end - 1);
 }
 
 /** The wire bytes of a frame of `wire` with `next` as its content. */

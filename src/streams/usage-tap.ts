@@ -1,4 +1,4 @@
-import { ascii, hasKeyWithValue, indexOfBytes } from "./bytes.ts";
+import { ascii, bytesAt, hasKeyWithValue, indexOfBytes } from "./bytes.ts";
 import type { SseFrame } from "./sse-frame.ts";
 import { readChatOutput, readChatUsage, readResponsesUsage, type Json, type StreamUsage } from "./usage-fields.ts";
 
@@ -49,16 +49,13 @@ const OPEN_BRACE = 0x7b;
 const USAGE_KEY = ascii('"usage"');
 const ERROR_KEY = ascii('"error"');
 const DONE = ascii("[DONE]");
-const [D, A, T, COLON, SPACE] = [0x64, 0x61, 0x74, 0x3a, 0x20];
+const DATA_OBJECT = [ascii("data: {"), ascii("data:{")];
 
 /**
  * The frame opens with a `data:` line holding a JSON object (every chunk but the last): its data
  * starts with `{`, so it is not the `[DONE]` marker, and the search for one is skipped.
  */
-function opensWithObject(bytes: Uint8Array): boolean {
-  if (bytes[0] !== D || bytes[1] !== A || bytes[2] !== T || bytes[3] !== A || bytes[4] !== COLON) return false;
-  return bytes[5] === OPEN_BRACE || (bytes[5] === SPACE && bytes[6] === OPEN_BRACE);
-}
+const opensWithObject = (bytes: Uint8Array) => bytesAt(bytes, DATA_OBJECT[0]!) || bytesAt(bytes, DATA_OBJECT[1]!);
 
 /**
  * Chat completions: JSON is parsed only until the first token, and for frames whose bytes hold a
