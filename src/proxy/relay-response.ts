@@ -4,7 +4,7 @@ import { createSsePipeline } from "../streams/pipeline.ts";
 import type { FrameStage } from "../streams/frame-stage.ts";
 import type { Exchange } from "./exchange.ts";
 import type { ProxyMetrics } from "./metrics.ts";
-import { clientHeaders } from "./upstream-request.ts";
+import { clientResponse } from "./upstream-request.ts";
 
 const decoder = new TextDecoder();
 
@@ -31,12 +31,11 @@ function costHeader(headers: Headers): number | null {
  */
 export function relayJson(upstream: Response, exchange: Exchange, clientSignal: AbortSignal): Response | Promise<Response> {
   const reportedCost = costHeader(upstream.headers);
-  const headers = clientHeaders(upstream.headers, false);
   const declared = Number(upstream.headers.get("content-length") ?? "NaN");
-  if (declared <= WHOLE_BODY_BYTES) return relayWhole(upstream, headers, exchange, reportedCost, clientSignal);
+  if (declared <= WHOLE_BODY_BYTES) return relayWhole(upstream, exchange, reportedCost, clientSignal);
   if (!upstream.body) {
     exchange.finish({ statusCode: upstream.status, errorCode: null, reportedCostUsd: reportedCost });
-    return new Response(null, { status: upstream.status, headers });
+    return clientResponse(null, upstream.status, upstream.headers, false);
   }
   const reader = upstream.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -65,12 +64,11 @@ export function relayJson(upstream: Response, exchange: Exchange, clientSignal: 
       return reader.cancel(reason);
     },
   });
-  return new Response(body, { status: upstream.status, headers });
+  return clientResponse(body, upstream.status, upstream.headers, false);
 }
 
 async function relayWhole(
   upstream: Response,
-  headers: Headers,
   exchange: Exchange,
   reportedCost: number | null,
   clientSignal: AbortSignal,
@@ -85,7 +83,7 @@ async function relayWhole(
   const usage = upstream.ok ? usageFromJsonBody(decoder.decode(bytes)) : null;
   exchange.finish({ statusCode: upstream.status, errorCode: null, usage, reportedCostUsd: reportedCost });
   // An empty body (204, 304, an answer to HEAD) goes out as no body, as it came.
-  return new Response(bytes.length > 0 ? bytes : null, { status: upstream.status, headers });
+  return clientResponse(bytes.length > 0 ? bytes : null, upstream.status, upstream.headers, false);
 }
 
 /**
@@ -116,7 +114,7 @@ export async function relayGuardedJson(
     throw err;
   }
   exchange.finish({ statusCode: upstream.status, errorCode: null, usage, reportedCostUsd: reportedCost });
-  return new Response(JSON.stringify(value), { status: upstream.status, headers: clientHeaders(upstream.headers, true) });
+  return clientResponse(JSON.stringify(value), upstream.status, upstream.headers, true);
 }
 
 /**
@@ -167,5 +165,5 @@ export async function relaySse(
   // A client gone meanwhile needs nothing more: Bun cancels the body of its response, which ends
   // the stream as client_aborted, as for a client leaving mid-stream (streaming.int.test.ts).
   await firstRead;
-  return new Response(body, { status: upstream.status, headers: clientHeaders(upstream.headers, true) });
+  return clientResponse(body, upstream.status, upstream.headers, true);
 }

@@ -22,7 +22,8 @@ const NOT_FORWARDED = new Set([
   "traceparent",
   "tracestate",
 ]);
-const NOT_RETURNED = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
+const NOT_RETURNED = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"];
+const NOT_RETURNED_CHANGED = [...NOT_RETURNED, "content-length", "content-encoding"];
 
 export interface UpstreamTarget {
   baseUrl: string;
@@ -46,14 +47,19 @@ export function upstreamHeaders(client: Headers): Headers {
   return headers;
 }
 
-/** Upstream response headers for the client: hop-by-hop removed, length dropped when the body changes. */
-export function clientHeaders(upstream: Headers, bodyChanged: boolean): Headers {
-  return copyWithout(upstream, bodyChanged ? notReturnedChanged : notReturned);
+/**
+ * The client's response with the upstream's headers, hop-by-hop ones removed (and the length and
+ * encoding when the body changed). The Response copies the headers natively and only names the
+ * upstream actually sent are deleted: iterating a Headers object copies and sorts every entry,
+ * and that iteration was most of the cost of relaying a small answer's headers (bench, in situ).
+ */
+export function clientResponse(body: ConstructorParameters<typeof Response>[0], status: number, upstream: Headers, bodyChanged: boolean): Response {
+  const response = new Response(body, { status, headers: upstream });
+  for (const name of bodyChanged ? NOT_RETURNED_CHANGED : NOT_RETURNED) if (upstream.has(name)) response.headers.delete(name);
+  return response;
 }
 
 const notForwarded = (name: string) => NOT_FORWARDED.has(name) || name.startsWith("x-relayna-");
-const notReturned = (name: string) => NOT_RETURNED.has(name);
-const notReturnedChanged = (name: string) => notReturned(name) || name === "content-length" || name === "content-encoding";
 
 /** A native copy, then the few names to drop: cheaper than rebuilding it through a callback. */
 function copyWithout(source: Headers, drop: (name: string) => boolean): Headers {
