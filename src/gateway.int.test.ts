@@ -14,8 +14,8 @@ describe.skipIf(!services.postgres || !services.redis)("gateway on PostgreSQL + 
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startTestGateway({
-      extraProxyRoutes: (app) => {
-        app.get("/test/slow", async (c) => {
+      extraProxyRoutes: (proxy) => {
+        proxy.route("GET", "/test/slow", async (c) => {
           await Bun.sleep(Number(c.req.query("ms") ?? 300));
           return c.json({ slow: "done" });
         });

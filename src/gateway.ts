@@ -1,10 +1,9 @@
 import type { Server } from "bun";
-import type { Hono } from "hono";
+import type { ProxyApp } from "./http/app.ts";
 import type { DestinationStream } from "pino";
 import { formatBindAddress } from "./config/bind-address.ts";
 import type { GatewayConfig } from "./config/config.ts";
 import { createControlApp } from "./control/app.ts";
-import type { AppEnv } from "./http/app-env.ts";
 import { createLoggers, type GatewayLoggers } from "./http/logger.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
 import { drain, listen } from "./http/serve.ts";
@@ -28,7 +27,7 @@ export interface GatewayOptions {
   printToken?: (line: string) => void;
   /** Prefix of every Redis key this gateway writes. */
   redisKeyPrefix?: string;
-  extraProxyRoutes?: (app: Hono<AppEnv>) => void;
+  extraProxyRoutes?: (proxy: ProxyApp) => void;
 }
 
 export interface Gateway {

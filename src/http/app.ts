@@ -32,40 +32,55 @@ function frameworkErrorCode(status: number, listener: Listener): ErrorCode {
   return "internal_error";
 }
 
+/** The one error envelope for whatever a handler threw (both listeners). */
+function errorResponseOf(err: unknown, c: Context<AppEnv>, listener: Listener, logger: Logger): Response {
+  const requestId = c.get("requestId") ?? resolveRequestId(undefined);
+  if (err instanceof GatewayError) return gatewayErrorResponse(err, requestId);
+  if (err instanceof HTTPException) return errorResponse(frameworkErrorCode(err.status, listener), requestId);
+  const log = c.get("logger") ?? logger;
+  if (isStoreUnavailable(err)) {
+    log.warn({ err }, "database unavailable");
+    return errorResponse("store_unavailable", requestId);
+  }
+  log.error({ err }, "unhandled error");
+  return errorResponse("internal_error", requestId);
+}
+
+/** `x-request-id` on a response; a fetched Response (immutable headers) is copied once to add it. */
+function withRequestId(response: Response, requestId: string): Response {
+  try {
+    response.headers.set("x-request-id", requestId);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set("x-request-id", requestId);
+    return copy;
+  }
+}
+
 /**
  * Shared plumbing of both listeners: request id (echoed on every response), one JSON log line
  * per request, HTTP metrics, and the one error envelope for every error path.
+ *
+ * The control listener gets it as middleware. The proxy listener gets none: its handlers are
+ * registered through `ProxyApp.route` / `fallback`, which wrap each handler in the same
+ * plumbing, so that a data-plane request matching one route takes Hono's single-handler path
+ * instead of composing a middleware chain (about 3% of the gateway's CPU per request in situ).
  */
 export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  const proxy = listener === "proxy";
-  // One middleware for the proxy's per-request plumbing (request id, metrics, log line): every
-  // middleware level costs a dispatch and a closure per request on the data plane.
-  app.use(async (c, next) => {
-    const startedAt = performance.now();
-    const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
-    c.set("requestId", requestId);
-    c.set("listener", listener);
-    try {
-      await next();
-    } finally {
+  if (listener === "control") {
+    app.use(async (c, next) => {
+      const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
+      c.set("requestId", requestId);
+      c.set("listener", listener);
       try {
-        c.res.headers.set("x-request-id", requestId);
-      } catch {
-        // Immutable headers (a fetched Response passed through): copy once to add ours.
-        c.res = new Response(c.res.body, c.res);
-        c.res.headers.set("x-request-id", requestId);
+        await next();
+      } finally {
+        c.res = withRequestId(c.res, requestId);
       }
-      if (proxy) {
-        const route = routeLabel(c);
-        metrics.observeProxy(c.req.method, c.req.routePath, c.res.status, (performance.now() - startedAt) / 1000);
-        logRequest(logger, c, route, startedAt);
-      }
-    }
-  });
-
-  if (!proxy) {
+    });
     // hono-pino re-binds the logger's own bindings on each request's child, which would repeat
     // `service` and `component` in every line; hide them from it (the logger still carries them).
     const requestLogger = Object.create(logger, { bindings: { value: () => ({}) } }) as Logger;
@@ -81,26 +96,48 @@ export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Ho
         },
       }),
     );
+    app.use(metrics.middleware);
   }
 
-  if (!proxy) app.use(metrics.middleware);
-
-  app.notFound((c) => errorResponse("unsupported_route", c.get("requestId")));
-
-  app.onError((err, c) => {
-    const requestId = c.get("requestId") ?? resolveRequestId(undefined);
-    if (err instanceof GatewayError) return gatewayErrorResponse(err, requestId);
-    if (err instanceof HTTPException) {
-      return errorResponse(frameworkErrorCode(err.status, listener), requestId);
-    }
-    const log = c.get("logger") ?? logger;
-    if (isStoreUnavailable(err)) {
-      log.warn({ err }, "database unavailable");
-      return errorResponse("store_unavailable", requestId);
-    }
-    log.error({ err }, "unhandled error");
-    return errorResponse("internal_error", requestId);
-  });
-
+  app.notFound((c) => errorResponse("unsupported_route", c.get("requestId") ?? resolveRequestId(undefined)));
+  app.onError((err, c) => errorResponseOf(err, c, listener, logger));
   return app;
+}
+
+export type ProxyHandler = (c: Context<AppEnv>) => Response | Promise<Response>;
+
+export interface ProxyApp {
+  app: Hono<AppEnv>;
+  /** `method` `pattern` ⇒ handler, with the proxy's per-request plumbing. */
+  route(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", pattern: string, handler: ProxyHandler): void;
+  /** Every request no route matched (any method), with the same plumbing under the pattern `/*`. */
+  fallback(handler: ProxyHandler): void;
+}
+
+/** The proxy listener's app: createBaseApp's behaviour, its plumbing wrapped around each handler. */
+export function createProxyBaseApp({ logger, metrics }: Omit<BaseAppOptions, "listener">): ProxyApp {
+  const app = createBaseApp({ listener: "proxy", logger, metrics });
+  const plumbed =
+    (pattern: string, handler: ProxyHandler) =>
+    async (c: Context<AppEnv>): Promise<Response> => {
+      const startedAt = performance.now();
+      const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
+      c.set("requestId", requestId);
+      c.set("listener", "proxy");
+      let response: Response;
+      try {
+        response = await handler(c);
+      } catch (err) {
+        response = errorResponseOf(err, c, "proxy", logger);
+      }
+      response = withRequestId(response, requestId);
+      metrics.observeProxy(c.req.method, pattern, response.status, (performance.now() - startedAt) / 1000);
+      logRequest(logger, c, c.get("routeId") ?? pattern, response.status, startedAt);
+      return response;
+    };
+  return {
+    app,
+    route: (method, pattern, handler) => void app.on(method, pattern, plumbed(pattern, handler)),
+    fallback: (handler) => void app.notFound(plumbed("/*", handler)),
+  };
 }

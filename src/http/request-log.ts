@@ -8,8 +8,7 @@ import type { AppEnv } from "./app-env.ts";
  * hono-pino (used on the control listener) builds two child loggers per request, which the data
  * plane cannot afford.
  */
-export function logRequest(logger: Logger, c: Context<AppEnv>, route: string, startedAt: number): void {
-  const status = c.res.status;
+export function logRequest(logger: Logger, c: Context<AppEnv>, route: string, status: number, startedAt: number): void {
   const level = status >= 500 ? "error" : "info";
   if (!logger.isLevelEnabled(level)) return;
   logger[level](

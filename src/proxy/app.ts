@@ -1,4 +1,4 @@
-import { createBaseApp } from "../http/app.ts";
+import { createProxyBaseApp } from "../http/app.ts";
 import { AI_REQUEST_ESTIMATE_USD, forwardAi, type AiRouteSpec } from "./ai-forward.ts";
 import type { ProxyDeps } from "./deps.ts";
 import { forwardService } from "./service-forward.ts";
@@ -29,22 +29,24 @@ const DIRECT_PREFIX = "/providers/openai";
  * routes, and every unknown path is the `unsupported_route` envelope.
  */
 export function createProxyApp(deps: ProxyDeps) {
-  const app = createBaseApp({ listener: "proxy", logger: deps.logger, metrics: deps.metrics });
-  deps.extraRoutes?.(app);
+  const proxy = createProxyBaseApp({ logger: deps.logger, metrics: deps.metrics });
+  deps.extraRoutes?.(proxy);
   const timeout = <S extends AiRouteSpec>(spec: S): S => ({ ...spec, timeoutMs: deps.upstreamTimeoutMs ?? spec.timeoutMs });
   for (const route of AI_ROUTES) {
     const spec = timeout(route);
-    app.post(spec.path, (c) => forwardAi(c, deps, spec, spec.path, (s) => ({ primary: s.litellm, fallback: null })));
+    proxy.route("POST", spec.path, (c) => forwardAi(c, deps, spec, spec.path, (s) => ({ primary: s.litellm, fallback: null })));
   }
   const direct = timeout(DIRECT_OPENAI);
   // `/providers/openai/<rest>` ⇒ `<DIRECT_OPENAI_BASE_URL>/<rest>`, retried once on LiteLLM.
-  app.post(`${DIRECT_PREFIX}/*`, (c) =>
+  proxy.route("POST", `${DIRECT_PREFIX}/*`, (c) =>
     forwardAi(c, deps, direct, c.req.path.slice(DIRECT_PREFIX.length) || "/", (s) => ({
       primary: deps.directOpenai,
       fallback: deps.directOpenai ? s.litellm : null,
     })),
   );
-  // Everything else: registered service patterns and /services/<name>/…, else unsupported_route.
-  app.all("/*", (c) => forwardService(c, deps));
-  return app;
+  // Everything else (no route above matched, any method): registered service patterns and
+  // /services/<name>/…, else unsupported_route. A fallback rather than an `all("/*")` route, so
+  // that an AI request matches exactly one handler.
+  proxy.fallback((c) => forwardService(c, deps));
+  return proxy.app;
 }

@@ -1,7 +1,6 @@
-import type { Hono } from "hono";
+import type { ProxyApp } from "../http/app.ts";
 import type { Logger } from "pino";
 import type { UpstreamConfig } from "../config/config.ts";
-import type { AppEnv } from "../http/app-env.ts";
 import type { HttpMetrics } from "../http/metrics.ts";
 import type { KeyCache } from "../store/cache/key-cache.ts";
 import type { RuntimeConfig } from "../store/cache/runtime-config.ts";
@@ -30,6 +29,6 @@ export interface ProxyDeps {
   upstreamTimeoutMs: number | null;
   /** n random bytes (trace ids). */
   random: (size: number) => Uint8Array;
-  /** Extra routes mounted before the catch-all 404; used by tests that need a slow route. */
-  extraRoutes?: (app: Hono<AppEnv>) => void;
+  /** Extra routes (with the proxy's plumbing) before the AI routes; used by tests that need a slow route. */
+  extraRoutes?: (proxy: ProxyApp) => void;
 }
