@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
+import { subscribe, tracingChannel, unsubscribe } from "node:diagnostics_channel";
 import Redis from "ioredis";
 import { freePort, startRedisServer } from "../testing/redis-server.ts";
-import { integrationServices } from "../testing/services.ts";
+import { integrationServices, TEST_REDIS_URL } from "../testing/services.ts";
 import { createRedisClient, pingRedis } from "./redis.ts";
 
 const services = await integrationServices();
@@ -40,4 +41,28 @@ describe.skipIf(!services.redis)("Redis client: a stalled connection fails pendi
       admin.disconnect();
     }
   }, 15_000);
+});
+
+describe.skipIf(!services.redis)("Redis client: command tracing only while someone listens", () => {
+  test("no subscriber: ioredis is told so (no traced promise per command); a subscriber still sees every command", async () => {
+    const client = createRedisClient(TEST_REDIS_URL);
+    const seen: string[] = [];
+    const onStart = (message: unknown) => void seen.push((message as { command: string }).command);
+    try {
+      await pingRedis(client, 5000);
+      // ioredis traces a command unless hasSubscribers is exactly false (Bun left it undefined).
+      expect(tracingChannel("ioredis:command").hasSubscribers).toBe(false);
+      await client.get("relayna_test:tracing-probe");
+      expect(seen).toEqual([]);
+
+      subscribe("tracing:ioredis:command:start", onStart);
+      expect(tracingChannel("ioredis:command").hasSubscribers).toBe(true);
+      await client.get("relayna_test:tracing-probe");
+      expect(seen).toEqual(["get"]);
+    } finally {
+      unsubscribe("tracing:ioredis:command:start", onStart);
+      client.disconnect();
+    }
+    expect(tracingChannel("ioredis:command").hasSubscribers).toBe(false);
+  });
 });
