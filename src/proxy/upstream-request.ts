@@ -50,8 +50,9 @@ export function upstreamHeaders(client: Headers): Headers {
 /**
  * The client's response with the upstream's headers, hop-by-hop ones removed (and the length and
  * encoding when the body changed). The Response copies the headers natively and only names the
- * upstream actually sent are deleted: iterating a Headers object copies and sorts every entry,
- * and that iteration was most of the cost of relaying a small answer's headers (bench, in situ).
+ * upstream actually sent are deleted: iterating a Headers object copies and sorts every entry
+ * (headers + Response for the bench's answer: 1.17 us through a copied, iterated Headers; 0.68
+ * us this way, in process).
  */
 export function clientResponse(body: ConstructorParameters<typeof Response>[0], status: number, upstream: Headers, bodyChanged: boolean): Response {
   const response = new Response(body, { status, headers: upstream });
