@@ -116,6 +116,11 @@ describe.skipIf(!services.postgres || !services.redis)("gateway on PostgreSQL + 
     }
     const res = await fetch(`${gw.controlUrl}/v1/chat/completions`, { method: "POST", body: "{}" });
     expect(res.status).toBe(404);
+    // An AI path with a method it does not serve is no route either (the proxy's fallback).
+    const wrongMethod = await fetch(`${gw.proxyUrl}/v1/chat/completions`);
+    expect(wrongMethod.status).toBe(404);
+    expect(wrongMethod.headers.get("x-request-id")).toBeTruthy();
+    expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe("unsupported_route");
   });
 
   test("/readyz checks PostgreSQL and Redis", async () => {
@@ -126,6 +131,8 @@ describe.skipIf(!services.postgres || !services.redis)("gateway on PostgreSQL + 
 
   test("/metrics has HTTP metrics for both listeners with bounded route labels, and process metrics", async () => {
     for (let i = 0; i < 3; i++) await fetch(`${gw.proxyUrl}/v1/unknown-${crypto.randomUUID()}`);
+    // A matched proxy route is labelled with its own pattern (no key here: a 401).
+    await fetch(`${gw.proxyUrl}/v1/chat/completions`, { method: "POST", body: "{}" });
     await fetch(`${gw.controlUrl}/healthz`);
     const res = await fetch(`${gw.controlUrl}/metrics`);
     expect(res.status).toBe(200);
@@ -137,6 +144,7 @@ describe.skipIf(!services.postgres || !services.redis)("gateway on PostgreSQL + 
     // Unmatched paths share the catch-all label: a scanner cannot grow the series count.
     expect(series("http_requests_total", ['route="/*"', 'status="404"', 'listener="proxy"'])).toHaveLength(1);
     expect(series("http_requests_total", ['route="/healthz"', 'listener="control"'])).toHaveLength(1);
+    expect(series("http_requests_total", ['route="/v1/chat/completions"', 'status="401"', 'method="POST"', 'listener="proxy"'])).toHaveLength(1);
     expect(series("http_request_duration_seconds_count", ['route="/*"', 'listener="proxy"'])).toHaveLength(1);
     expect(text).toContain("http_request_duration_seconds_bucket");
     expect(text).toContain("process_cpu_user_seconds_total");

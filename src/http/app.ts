@@ -46,6 +46,14 @@ function errorResponseOf(err: unknown, c: Context<AppEnv>, listener: Listener, l
   return errorResponse("internal_error", requestId);
 }
 
+/** The request's id (the client's when sane) and listener, set on the context first thing. */
+function startRequest(c: Context<AppEnv>, listener: Listener): string {
+  const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
+  c.set("requestId", requestId);
+  c.set("listener", listener);
+  return requestId;
+}
+
 /** `x-request-id` on a response; a fetched Response (immutable headers) is copied once to add it. */
 function withRequestId(response: Response, requestId: string): Response {
   try {
@@ -65,16 +73,15 @@ function withRequestId(response: Response, requestId: string): Response {
  * The control listener gets it as middleware. The proxy listener gets none: its handlers are
  * registered through `ProxyApp.route` / `fallback`, which wrap each handler in the same
  * plumbing, so that a data-plane request matching one route takes Hono's single-handler path
- * instead of composing a middleware chain (about 3% of the gateway's CPU per request in situ).
+ * instead of composing a middleware chain (the change measured a median 2.5% less gateway CPU
+ * per request in situ).
  */
 export function createBaseApp({ listener, logger, metrics }: BaseAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   if (listener === "control") {
     app.use(async (c, next) => {
-      const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
-      c.set("requestId", requestId);
-      c.set("listener", listener);
+      const requestId = startRequest(c, listener);
       try {
         await next();
       } finally {
@@ -121,9 +128,7 @@ export function createProxyBaseApp({ logger, metrics }: Omit<BaseAppOptions, "li
     (pattern: string, handler: ProxyHandler) =>
     async (c: Context<AppEnv>): Promise<Response> => {
       const startedAt = performance.now();
-      const requestId = resolveRequestId(c.req.raw.headers.get("x-request-id") ?? undefined);
-      c.set("requestId", requestId);
-      c.set("listener", "proxy");
+      const requestId = startRequest(c, "proxy");
       let response: Response;
       try {
         response = await handler(c);

@@ -4,9 +4,9 @@ import type { AppEnv } from "./app-env.ts";
 
 /**
  * The proxy listener's one JSON line per request: request id, listener, route id, key id,
- * status, latency. Written directly on the listener's logger from the request-id middleware;
- * hono-pino (used on the control listener) builds two child loggers per request, which the data
- * plane cannot afford.
+ * status, latency. Written directly on the listener's logger by the proxy's handler wrapper
+ * (createProxyBaseApp); hono-pino (used on the control listener) builds two child loggers per
+ * request, which the data plane cannot afford.
  */
 export function logRequest(logger: Logger, c: Context<AppEnv>, route: string, status: number, startedAt: number): void {
   const level = status >= 500 ? "error" : "info";
